@@ -1,0 +1,39 @@
+/*
+ * Small helpers shared by libberth: cleanup attributes and checked I/O wrappers.
+ * Nothing here may allocate behind the caller's back or print.
+ */
+#ifndef BERTH_UTIL_H
+#define BERTH_UTIL_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static inline void berth_freep(void *p)
+{
+	free(*(void **)p);
+}
+static inline void berth_closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+static inline void berth_fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+#define _cleanup_free_ __attribute__((cleanup(berth_freep)))
+#define _cleanup_close_ __attribute__((cleanup(berth_closep)))
+#define _cleanup_fclose_ __attribute__((cleanup(berth_fclosep)))
+
+/* Hand a resource out of a cleanup scope: returns the value and disarms the variable. */
+#define steal_pointer(pp) ({ __typeof__(*(pp)) _p = *(pp); *(pp) = NULL; _p; })
+#define steal_fd(fdp) ({ int _fd = *(fdp); *(fdp) = -1; _fd; })
+
+#endif
