@@ -12,6 +12,7 @@
  *   object           struct child *               (NULL when absent)
  *   array            T *<member> + size_t <member>_len (objects stored contiguously)
  *   map              struct oci_map               (JSON object of string values)
+ *   keyed array      T * + _len, T's first member the char * key (JSON object of objects)
  *   json             char *                       (any JSON value kept as compact text)
  */
 #ifndef OCISPEC_H
@@ -36,6 +37,9 @@ enum oci_kind {
 };
 
 #define OCI_REQUIRED 0x1u
+/* An array of objects written in JSON as an object keyed by name (linux.netDevices,
+ * resources.rdma): each element's first member is a `char *` holding its key. */
+#define OCI_KEYED 0x2u
 #define OCI_NONE ((size_t)-1)
 
 struct oci_type;

@@ -198,6 +198,31 @@ static int parse_map(struct walk *w, yajl_val v, struct oci_map *map)
 	return 0;
 }
 
+static int parse_keyed(struct walk *w, const struct oci_field *f, yajl_val v, void *slot,
+		       size_t *len)
+{
+	size_t i, size = f->type->size;
+	char *items;
+
+	if (!YAJL_IS_OBJECT(v))
+		return walk_fail(w, "expected object");
+	items = calloc(v->u.object.len + 1, size);
+	if (items == NULL)
+		return walk_fail(w, "out of memory");
+	*(void **)slot = items;
+	for (i = 0; i < v->u.object.len; i++) {
+		size_t old = path_push_member(&w->path, v->u.object.keys[i]);
+		char **key = (char **)(items + i * size);
+		*len = i + 1;
+		if ((*key = strdup(v->u.object.keys[i])) == NULL)
+			return walk_fail(w, "out of memory");
+		if (parse_object(w, f->type, v->u.object.values[i], items + i * size) < 0)
+			return -1;
+		path_pop(&w->path, old);
+	}
+	return 0;
+}
+
 static int parse_array(struct walk *w, const struct oci_field *f, yajl_val v, void *slot,
 		       size_t *len)
 {
@@ -288,7 +313,9 @@ static int parse_object(struct walk *w, const struct oci_type *type, yajl_val v,
 			path_pop(&w->path, old);
 			continue;
 		}
-		if (f->kind == OCI_ARRAY)
+		if (f->kind == OCI_ARRAY && (f->flags & OCI_KEYED))
+			r = parse_keyed(w, f, item, AT(out, f->offset), (size_t *)AT(out, f->aux_offset));
+		else if (f->kind == OCI_ARRAY)
 			r = parse_array(w, f, item, AT(out, f->offset), (size_t *)AT(out, f->aux_offset));
 		else
 			r = parse_value(w, f->kind, f->type, item, AT(out, f->offset));
@@ -531,6 +558,16 @@ static int gen_object(yajl_gen g, const struct oci_type *type, const void *obj)
 		if (f->kind == OCI_ARRAY) {
 			const char *items = *(char *const *)slot;
 			size_t i, n = *(const size_t *)AT(obj, f->aux_offset), size = elem_size(f);
+			if (f->flags & OCI_KEYED) {
+				yajl_gen_map_open(g);
+				for (i = 0; i < n; i++)
+					if (gen_string(g, *(char *const *)(items + i * size)) < 0 ||
+					    gen_object(g, f->type, items + i * size) < 0)
+						return -1;
+				if (yajl_gen_map_close(g) != yajl_gen_status_ok)
+					return -1;
+				continue;
+			}
 			yajl_gen_array_open(g);
 			for (i = 0; i < n; i++)
 				if (gen_value(g, f->elem, f->type, items + i * size) < 0)
@@ -626,6 +663,8 @@ static void free_object_fields(const struct oci_type *type, void *obj)
 			if (items == NULL)
 				continue;
 			for (i = 0; i < n; i++) {
+				if (f->flags & OCI_KEYED)
+					free(*(char **)(items + i * size));
 				if (f->elem == OCI_OBJECT)
 					free_object_fields(f->type, items + i * size);
 				else
