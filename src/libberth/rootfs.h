@@ -1,0 +1,18 @@
+/*
+ * The container's filesystem view, built by the init inside its new mount namespace.
+ * rootfs_prepare(): propagation, the rootfs bind, config mounts, /dev (default devices,
+ * linux.devices, symlinks, devpts), then pivot_root (or MS_MOVE + chroot with --no-pivot);
+ * returns with "/" being the container's root and the cwd at "/".
+ * rootfs_finalize(): after the console is set up: maskedPaths, readonlyPaths, root.readonly.
+ * Every path from config.json is resolved inside the rootfs (openat2 RESOLVE_IN_ROOT) and
+ * mounted through fds, so nothing planted in the rootfs can redirect a mount to the host.
+ */
+#ifndef BERTH_ROOTFS_H
+#define BERTH_ROOTFS_H
+
+#include "container.h"
+
+int rootfs_prepare(struct berth_container *c, struct berth_error **err);
+int rootfs_finalize(struct berth_container *c, struct berth_error **err);
+
+#endif
