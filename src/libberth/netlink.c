@@ -1,0 +1,427 @@
+/*
+ * rtnetlink with libmnl (netlink.h): loopback up in a new network namespace, and
+ * linux.netDevices moved from the runtime's namespace into the container's.
+ * Sockets are never bound (the kernel assigns a port on the first send; replies are matched
+ * by sequence number), so bringing loopback up costs socket, sendto, recvmsg and close.
+ * This file must never touch an interface that config.json does not name, and must leave
+ * the calling process in the network namespace it started in.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "netlink.h"
+#include "util.h"
+
+#define PFX "config.json: linux.netDevices"
+
+static uint32_t next_seq(void)
+{
+	static uint32_t seq;
+	return ++seq;
+}
+
+static void close_mnlp(struct mnl_socket **nl)
+{
+	if (*nl)
+		mnl_socket_close(*nl);
+}
+#define _cleanup_mnl_ __attribute__((cleanup(close_mnlp)))
+
+static struct nlmsghdr *new_request(char *buf, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = next_seq();
+	return nlh;
+}
+
+/* Send one request and read until its ACK, error or end of dump; returns -errno. */
+static int talk(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
+{
+	char buf[32768]; /* MNL_SOCKET_DUMP_SIZE of newer libmnl: a dump batch */
+	ssize_t n;
+	int r;
+
+	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		r = mnl_cb_run(buf, (size_t)n, req->nlmsg_seq, 0, cb, data);
+		if (r < 0)
+			return errno ? -errno : -EPROTO;
+	} while (r != MNL_CB_STOP);
+	return 0;
+}
+
+/* RTM_NEWLINK on an existing device, found by `ifindex` or, when it is 0, by `name`:
+ * set IFF_UP when `up`, move it to `netns_fd` when >= 0, rename it to `name` otherwise. */
+static int set_link(struct mnl_socket *nl, int ifindex, const char *name, int netns_fd,
+		    unsigned int up)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = new_request(buf, RTM_NEWLINK, NLM_F_ACK);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	ifi->ifi_flags = up;
+	ifi->ifi_change = up;
+	/* Move and rename in one request: the kernel renames while moving, so a name taken in
+	 * the target namespace is an error instead of a half-done move. */
+	if (netns_fd >= 0)
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)netns_fd);
+	if (name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return talk(nl, nlh, NULL, NULL);
+}
+
+int netlink_loopback_up(struct berth_error **err)
+{
+	_cleanup_mnl_ struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	int r;
+
+	if (nl == NULL)
+		return berth_fail_errno(err, errno, "netlink socket");
+	r = set_link(nl, 0, "lo", -1, IFF_UP);
+	if (r < 0)
+		return berth_fail_errno(err, -r, "bring up the loopback interface 'lo'");
+	return 0;
+}
+
+/* ---- netDevices ------------------------------------------------------------------------ */
+
+static bool valid_ifname(const char *name)
+{
+	if (name[0] == '\0' || strlen(name) >= IFNAMSIZ || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return false;
+	for (; *name; name++)
+		if (*name == '/' || *name == ':' || *name == ' ' || (*name >= '\t' && *name <= '\r'))
+			return false;
+	return true;
+}
+
+static const char *final_name(const struct oci_net_device *d)
+{
+	return d->name && d->name[0] ? d->name : d->host_name;
+}
+
+static const struct oci_namespace *network_namespace(const struct oci_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; cfg->linux_ && i < cfg->linux_->namespaces_len; i++)
+		if (strcmp(cfg->linux_->namespaces[i].type, "network") == 0)
+			return &cfg->linux_->namespaces[i];
+	return NULL;
+}
+
+int netlink_check_devices(const struct oci_config *cfg, struct berth_error **err)
+{
+	const struct oci_linux *lx = cfg->linux_;
+	size_t i, j;
+
+	if (lx == NULL || lx->net_devices_len == 0)
+		return 0;
+	if (network_namespace(cfg) == NULL)
+		return berth_fail(err, PFX ": the container needs a network namespace of its own "
+				       "(linux.namespaces has no \"network\")");
+	for (i = 0; i < lx->net_devices_len; i++) {
+		const struct oci_net_device *d = &lx->net_devices[i];
+
+		if (!valid_ifname(d->host_name))
+			return berth_fail(err, PFX ": '%s' is not a valid interface name",
+					  d->host_name);
+		if (d->name && d->name[0] && !valid_ifname(d->name))
+			return berth_fail(err, PFX ".%s.name: '%s' is not a valid interface name",
+					  d->host_name, d->name);
+		for (j = 0; j < i; j++)
+			if (strcmp(final_name(&lx->net_devices[j]), final_name(d)) == 0)
+				return berth_fail(err, PFX ".%s: the name '%s' is already used by %s",
+						  d->host_name, final_name(d),
+						  lx->net_devices[j].host_name);
+	}
+	return 0;
+}
+
+static int link_index_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	*(int *)data = ifi->ifi_index;
+	return MNL_CB_STOP;
+}
+
+static int link_index(struct mnl_socket *nl, const char *name, int *ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = new_request(buf, RTM_GETLINK, NLM_F_ACK);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	*ifindex = 0;
+	return talk(nl, nlh, link_index_cb, ifindex);
+}
+
+/* A permanent global address, kept to be re-added after the move. */
+struct addr {
+	struct ifaddrmsg ifa;
+	uint32_t flags;
+	unsigned char address[16], local[16], broadcast[16];
+	uint16_t address_len, local_len, broadcast_len;
+	char label[IFNAMSIZ];
+};
+
+struct addr_list {
+	int ifindex;
+	struct addr *items;
+	size_t len;
+	int error;
+};
+
+static void copy_attr(const struct nlattr *a, unsigned char *dst, uint16_t *len)
+{
+	uint16_t n = mnl_attr_get_payload_len(a);
+
+	if (n > 16)
+		return;
+	memcpy(dst, mnl_attr_get_payload(a), n);
+	*len = n;
+}
+
+static int addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr_list *list = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	struct addr x = { .ifa = *ifa, .flags = ifa->ifa_flags };
+	struct addr *grown;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != list->ifindex)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
+		switch (mnl_attr_get_type(a)) {
+		case IFA_ADDRESS:
+			copy_attr(a, x.address, &x.address_len);
+			break;
+		case IFA_LOCAL:
+			copy_attr(a, x.local, &x.local_len);
+			break;
+		case IFA_BROADCAST:
+			copy_attr(a, x.broadcast, &x.broadcast_len);
+			break;
+		case IFA_FLAGS:
+			if (mnl_attr_get_payload_len(a) == sizeof(uint32_t))
+				x.flags = mnl_attr_get_u32(a);
+			break;
+		case IFA_LABEL:
+			snprintf(x.label, sizeof(x.label), "%s", mnl_attr_get_str(a));
+			break;
+		}
+	}
+	/* What the runtime-spec asks to keep: permanent addresses of global scope. Link-local
+	 * IPv6 addresses are made again by the kernel when the device comes up. */
+	if (!(x.flags & IFA_F_PERMANENT) || ifa->ifa_scope != RT_SCOPE_UNIVERSE ||
+	    x.address_len == 0)
+		return MNL_CB_OK;
+	grown = realloc(list->items, (list->len + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		list->error = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	list->items = grown;
+	grown[list->len++] = x;
+	return MNL_CB_OK;
+}
+
+static int read_addresses(struct mnl_socket *nl, int ifindex, struct addr_list *list)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = new_request(buf, RTM_GETADDR, NLM_F_DUMP);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	int r;
+
+	ifa->ifa_family = AF_UNSPEC;
+	ifa->ifa_index = (uint32_t)ifindex;
+	list->ifindex = ifindex;
+	r = talk(nl, nlh, addr_cb, list);
+	if (r < 0 && list->error)
+		return -list->error;
+	return r;
+}
+
+static int add_address(struct mnl_socket *nl, int ifindex, const struct addr *x,
+		       const char *label)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh =
+		new_request(buf, RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+
+	*ifa = x->ifa;
+	ifa->ifa_index = (uint32_t)ifindex;
+	mnl_attr_put(nlh, IFA_ADDRESS, x->address_len, x->address);
+	if (x->local_len)
+		mnl_attr_put(nlh, IFA_LOCAL, x->local_len, x->local);
+	if (x->broadcast_len)
+		mnl_attr_put(nlh, IFA_BROADCAST, x->broadcast_len, x->broadcast);
+	mnl_attr_put_u32(nlh, IFA_FLAGS, x->flags);
+	if (label)
+		mnl_attr_put_strz(nlh, IFA_LABEL, label);
+	return talk(nl, nlh, NULL, NULL);
+}
+
+/* IPv4 labels start with the device name ("eth0", "eth0:1"); follow a rename. */
+static const char *moved_label(const struct addr *x, const char *old, const char *new,
+			       char *buf, size_t size)
+{
+	size_t n = strlen(old);
+
+	if (x->ifa.ifa_family != AF_INET || x->label[0] == '\0' || strncmp(x->label, old, n))
+		return NULL;
+	if ((size_t)snprintf(buf, size, "%s%s", new, x->label + n) >= size)
+		return NULL; /* too long: let the kernel name it after the device */
+	return buf;
+}
+
+static int open_target_netns(const struct oci_config *cfg, pid_t pid, struct berth_error **err)
+{
+	const struct oci_namespace *ns = network_namespace(cfg);
+	char proc[64];
+	const char *path = proc;
+	int fd;
+
+	/* A namespace given by path is joined by the child after this runs: use the path. */
+	if (ns && ns->path)
+		path = ns->path;
+	else
+		snprintf(proc, sizeof(proc), "/proc/%d/ns/net", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_fail_errno(err, errno, "open the container's network namespace '%s'",
+					path);
+	return fd;
+}
+
+/* A netlink socket living in the namespace `nsfd`: sockets keep the namespace they were
+ * created in, so the process only visits it for the socket() call. */
+static int open_socket_in(int nsfd, struct mnl_socket **out, struct berth_error **err)
+{
+	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int saved;
+
+	if (self < 0)
+		return berth_fail_errno(err, errno, "open '/proc/self/ns/net'");
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return berth_fail_errno(err, errno, "enter the container's network namespace");
+	*out = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	saved = errno;
+	if (setns(self, CLONE_NEWNET) < 0) {
+		/* Staying in the container's namespace would make every later step wrong. */
+		if (*out)
+			mnl_socket_close(*out);
+		*out = NULL;
+		return berth_fail_errno(err, errno, "return to the runtime's network namespace");
+	}
+	if (*out == NULL)
+		return berth_fail_errno(err, saved, "netlink socket in the container's namespace");
+	return 0;
+}
+
+static int move_device(struct mnl_socket *host, struct mnl_socket *target, int nsfd,
+		       const struct oci_net_device *d, struct berth_error **err)
+{
+	const char *name = final_name(d);
+	struct addr_list addrs = { 0 };
+	int ifindex, r;
+	size_t i;
+
+	r = link_index(host, d->host_name, &ifindex);
+	if (r == -ENODEV || (r == 0 && ifindex <= 0))
+		return berth_fail(err, PFX ".%s: no network interface '%s' in the runtime's "
+				       "network namespace",
+				  d->host_name, d->host_name);
+	if (r < 0)
+		return berth_fail_errno(err, -r, "look up network interface '%s'", d->host_name);
+	/* Moving a device flushes its addresses: read them first. */
+	r = read_addresses(host, ifindex, &addrs);
+	if (r < 0) {
+		free(addrs.items);
+		return berth_fail_errno(err, -r, "read the addresses of network interface '%s'",
+					d->host_name);
+	}
+	r = set_link(host, ifindex, strcmp(name, d->host_name) ? name : NULL, nsfd, 0);
+	if (r < 0) {
+		free(addrs.items);
+		return berth_fail_errno(err, -r, "move network interface '%s' into the container "
+						 "as '%s'",
+					d->host_name, name);
+	}
+	/* The index may change in the new namespace; look the device up there by name. */
+	r = link_index(target, name, &ifindex);
+	for (i = 0; r == 0 && i < addrs.len; i++) {
+		char label[IFNAMSIZ];
+		r = add_address(target, ifindex, &addrs.items[i],
+				moved_label(&addrs.items[i], d->host_name, name, label,
+					    sizeof(label)));
+	}
+	free(addrs.items);
+	if (r < 0)
+		return berth_fail_errno(err, -r, "restore the addresses of network interface '%s'",
+					name);
+	r = set_link(target, ifindex, NULL, -1, IFF_UP);
+	if (r < 0)
+		return berth_fail_errno(err, -r, "bring up network interface '%s'", name);
+	return 0;
+}
+
+int netlink_move_devices(const struct oci_config *cfg, pid_t pid, struct berth_error **err)
+{
+	const struct oci_linux *lx = cfg->linux_;
+	_cleanup_mnl_ struct mnl_socket *host = NULL;
+	_cleanup_mnl_ struct mnl_socket *target = NULL;
+	_cleanup_close_ int nsfd = -1;
+	struct stat a, b;
+	size_t i;
+
+	if (lx == NULL || lx->net_devices_len == 0)
+		return 0;
+	if (netlink_check_devices(cfg, err) < 0)
+		return -1;
+	nsfd = open_target_netns(cfg, pid, err);
+	if (nsfd < 0)
+		return -1;
+	if (fstat(nsfd, &a) < 0 || stat("/proc/self/ns/net", &b) < 0)
+		return berth_fail_errno(err, errno, "inspect the network namespaces");
+	if (a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+		return berth_fail(err, PFX ": the container shares the runtime's network namespace");
+	host = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (host == NULL)
+		return berth_fail_errno(err, errno, "netlink socket");
+	if (open_socket_in(nsfd, &target, err) < 0)
+		return -1;
+	for (i = 0; i < lx->net_devices_len; i++)
+		if (move_device(host, target, nsfd, &lx->net_devices[i], err) < 0)
+			return -1;
+	return 0;
+}
