@@ -1,0 +1,333 @@
+/*
+ * File helpers for the cgroup drivers: write a value to a control file, read one back, make
+ * and remove cgroup directories, list the processes of a tree of cgroups.
+ * Every message names the file it concerns. These helpers never decide which files to touch:
+ * that is the drivers' job, and they must never write outside a container's directories
+ * (mkdir of missing parents excepted).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup-internal.h"
+#include "util.h"
+
+struct cgroup_dir *cgroup_find_dir(struct berth_cgroup *cg, const char *controller)
+{
+	size_t len = strlen(controller);
+
+	for (size_t i = 0; i < cg->n_dirs; i++) {
+		const char *p = cg->dirs[i].controllers;
+
+		if (*p == '\0')
+			continue;
+		/* "cpu,cpuacct" holds cpu and cpuacct. */
+		while (p) {
+			if (strncmp(p, controller, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+				return &cg->dirs[i];
+			p = strchr(p, ',');
+			if (p)
+				p++;
+		}
+	}
+	return NULL;
+}
+
+struct cgroup_dir *cgroup_v2_dir(struct berth_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n_dirs; i++)
+		if (cg->dirs[i].controllers[0] == '\0')
+			return &cg->dirs[i];
+	return NULL;
+}
+
+bool cgroup_has_file(const struct cgroup_dir *d, const char *file)
+{
+	return d->fd >= 0 && faccessat(d->fd, file, F_OK, 0) == 0;
+}
+
+int cgroup_write(const struct cgroup_dir *d, const char *file, const char *value,
+		 struct berth_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(value);
+	ssize_t n;
+
+	if (d->fd < 0)
+		return berth_fail_errno(err, ENOENT, "cgroup '%s'", d->dir);
+	fd = openat(d->fd, file, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_fail_errno(err, errno, "open '%s/%s'", d->dir, file);
+	n = write(fd, value, len);
+	if (n < 0)
+		return berth_fail_errno(err, errno, "write '%s' to '%s/%s'", value, d->dir, file);
+	if ((size_t)n != len)
+		return berth_fail(err, "write '%s' to '%s/%s': short write", value, d->dir, file);
+	return 0;
+}
+
+int cgroup_writef(const struct cgroup_dir *d, const char *file, struct berth_error **err,
+		  const char *fmt, ...)
+{
+	_cleanup_free_ char *value = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&value, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		value = NULL;
+		return berth_fail_errno(err, ENOMEM, "write '%s/%s'", d->dir, file);
+	}
+	return cgroup_write(d, file, value, err);
+}
+
+int cgroup_read(const struct cgroup_dir *d, const char *file, char **out,
+		struct berth_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (d->fd < 0)
+		return berth_fail_errno(err, ENOENT, "cgroup '%s'", d->dir);
+	fd = openat(d->fd, file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_fail_errno(err, errno, "open '%s/%s'", d->dir, file);
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap + 8192);
+
+			if (nb == NULL)
+				return berth_fail_errno(err, ENOMEM, "read '%s/%s'", d->dir, file);
+			buf = nb;
+			cap += 8192;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return berth_fail_errno(err, errno, "read '%s/%s'", d->dir, file);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	while (len > 0 && buf[len - 1] == '\n')
+		len--;
+	buf[len] = '\0';
+	*out = steal_pointer(&buf);
+	return 0;
+}
+
+int cgroup_read_u64(const struct cgroup_dir *d, const char *file, uint64_t *out,
+		    struct berth_error **err)
+{
+	_cleanup_free_ char *s = NULL;
+	char *end;
+
+	if (cgroup_read(d, file, &s, err) < 0)
+		return -1;
+	if (strcmp(s, "max") == 0) {
+		*out = UINT64_MAX;
+		return 0;
+	}
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	if (errno || end == s || (*end != '\0' && *end != '\n' && *end != ' '))
+		return berth_fail(err, "'%s/%s': expected a number, got '%s'", d->dir, file, s);
+	return 0;
+}
+
+int cgroup_read_key(const struct cgroup_dir *d, const char *file, const char *key,
+		    uint64_t *out, struct berth_error **err)
+{
+	_cleanup_free_ char *s = NULL;
+	size_t klen = strlen(key);
+
+	if (cgroup_read(d, file, &s, err) < 0)
+		return -1;
+	for (char *line = s, *next; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
+			*out = strtoull(line + klen + 1, NULL, 10);
+			return 0;
+		}
+	}
+	return berth_fail_errno(err, ENOENT, "'%s/%s': no key '%s'", d->dir, file, key);
+}
+
+int cgroup_mkdir_p(struct berth_cgroup *cg, const char *dir, struct berth_error **err)
+{
+	_cleanup_free_ char *copy = strdup(dir);
+
+	if (copy == NULL)
+		return berth_fail_errno(err, ENOMEM, "mkdir '%s'", dir);
+	for (char *p = copy + 1;; p++) {
+		char saved = *p;
+
+		if (saved != '/' && saved != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0755) == 0) {
+			char **nc = realloc(cg->created, (cg->n_created + 1) * sizeof(*nc));
+			char *dup = strdup(copy);
+
+			if (nc == NULL || dup == NULL) {
+				free(dup);
+				if (nc)
+					cg->created = nc;
+				rmdir(copy);
+				return berth_fail_errno(err, ENOMEM, "mkdir '%s'", copy);
+			}
+			cg->created = nc;
+			cg->created[cg->n_created++] = dup;
+		} else if (errno != EEXIST) {
+			return berth_fail_errno(err, errno, "mkdir '%s'", copy);
+		}
+		if (saved == '\0')
+			break;
+		*p = saved;
+	}
+	return 0;
+}
+
+static int rmdir_retrying(const char *dir, struct berth_error **err)
+{
+	/* A cgroup cannot be removed while it has tasks; killed processes take a moment to be
+	 * reaped and leave it, so retry for up to ~5 s. */
+	struct timespec ts = { 0, 1000000 };
+
+	for (int i = 0;; i++) {
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY || i >= 60)
+			return berth_fail_errno(err, errno, "remove cgroup '%s'", dir);
+		nanosleep(&ts, NULL);
+		if (ts.tv_nsec < 100000000)
+			ts.tv_nsec *= 2;
+	}
+}
+
+int cgroup_rmdir_tree(const char *dir, struct berth_error **err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int r = 0;
+
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return berth_fail_errno(err, errno, "open cgroup '%s'", dir);
+	}
+	/* Cgroups made inside the container's (nested runtimes, systemd) go first. */
+	while ((e = readdir(d)) != NULL) {
+		_cleanup_free_ char *sub = NULL;
+
+		if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0)
+			continue;
+		if (asprintf(&sub, "%s/%s", dir, e->d_name) < 0) {
+			sub = NULL;
+			r = berth_fail_errno(err, ENOMEM, "remove cgroup '%s'", dir);
+			break;
+		}
+		if (cgroup_rmdir_tree(sub, err) < 0) {
+			r = -1;
+			break;
+		}
+	}
+	closedir(d);
+	if (r < 0)
+		return r;
+	return rmdir_retrying(dir, err);
+}
+
+static int append_pid(pid_t **pids, size_t *n, pid_t pid)
+{
+	pid_t *np = realloc(*pids, (*n + 1) * sizeof(*np));
+
+	if (np == NULL)
+		return -1;
+	*pids = np;
+	(*pids)[(*n)++] = pid;
+	return 0;
+}
+
+int cgroup_collect_pids(const char *dir, pid_t **pids, size_t *n, struct berth_error **err)
+{
+	_cleanup_free_ char *procs = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	DIR *d;
+	struct dirent *e;
+	long pid;
+	int r = 0;
+
+	if (asprintf(&procs, "%s/cgroup.procs", dir) < 0) {
+		procs = NULL;
+		return berth_fail_errno(err, ENOMEM, "list '%s'", dir);
+	}
+	f = fopen(procs, "re");
+	if (f == NULL)
+		return berth_fail_errno(err, errno, "open '%s'", procs);
+	while (fscanf(f, "%ld", &pid) == 1)
+		if (append_pid(pids, n, (pid_t)pid) < 0)
+			return berth_fail_errno(err, ENOMEM, "read '%s'", procs);
+	d = opendir(dir);
+	if (d == NULL)
+		return berth_fail_errno(err, errno, "open cgroup '%s'", dir);
+	while ((e = readdir(d)) != NULL) {
+		_cleanup_free_ char *sub = NULL;
+
+		if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0)
+			continue;
+		if (asprintf(&sub, "%s/%s", dir, e->d_name) < 0) {
+			sub = NULL;
+			r = berth_fail_errno(err, ENOMEM, "list '%s'", dir);
+			break;
+		}
+		if (cgroup_collect_pids(sub, pids, n, err) < 0) {
+			r = -1;
+			break;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+int64_t cgroup_parse_page_size(const char *s)
+{
+	char *end;
+	long long v;
+	int64_t mult;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || v <= 0)
+		return -1;
+	if (strcmp(end, "KB") == 0)
+		mult = 1LL << 10;
+	else if (strcmp(end, "MB") == 0)
+		mult = 1LL << 20;
+	else if (strcmp(end, "GB") == 0)
+		mult = 1LL << 30;
+	else
+		return -1;
+	if (v > INT64_MAX / mult)
+		return -1;
+	return v * mult;
+}

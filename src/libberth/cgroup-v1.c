@@ -1,0 +1,556 @@
+/*
+ * The cgroup v1 driver (v1 and hybrid hosts): one directory per hierarchy, each configured
+ * from linux.resources through that controller's files, the way runc's fs driver does it:
+ * memory, cpu, cpuacct, cpuset, pids, blkio, hugetlb, devices, freezer, net_cls, net_prio,
+ * rdma; the named systemd hierarchy (and the unified one on hybrid hosts) is only joined.
+ * A field whose controller is not mounted is an error, never silently dropped. `unified` needs
+ * v2 and is refused. This file must never write outside the container's directories, except
+ * cpuset.cpus/mems of a parent that has none (a cpuset without them cannot hold a task).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup-internal.h"
+#include "util.h"
+
+static int need(struct berth_cgroup *cg, const char *controller, const char *field,
+		struct cgroup_dir **out, struct berth_error **err)
+{
+	struct cgroup_dir *d = cgroup_find_dir(cg, controller);
+
+	if (d == NULL)
+		return berth_fail(err, "%s: the %s cgroup controller is not mounted on this host",
+				  field, controller);
+	if (out)
+		*out = d;
+	return 0;
+}
+
+static bool cpu_set(const struct oci_cpu *c)
+{
+	return c && (c->has_shares || c->has_quota || c->has_period || c->has_burst ||
+		     c->has_realtime_runtime || c->has_realtime_period || c->has_idle);
+}
+
+static bool blkio_set(const struct oci_block_io *b)
+{
+	return b && (b->has_weight || b->has_leaf_weight || b->weight_device_len ||
+		     b->throttle_read_bps_device_len || b->throttle_write_bps_device_len ||
+		     b->throttle_read_iops_device_len || b->throttle_write_iops_device_len);
+}
+
+int cgroup_v1_validate(struct berth_cgroup *cg, const struct oci_resources *r,
+		       struct berth_error **err)
+{
+	const struct oci_memory *m = r->memory;
+
+	if (r->unified.len)
+		return berth_fail(err, "linux.resources.unified: needs cgroup v2, this host uses "
+				       "cgroup v1 controllers");
+	if (m && need(cg, "memory", "linux.resources.memory", NULL, err) < 0)
+		return -1;
+	if (m && m->has_swap && m->has_limit && m->swap != -1 && m->limit > 0 &&
+	    m->swap > 0 && m->swap < m->limit)
+		return berth_fail(err, "linux.resources.memory.swap: memory+swap limit %" PRId64
+				       " is below the memory limit %" PRId64,
+				  m->swap, m->limit);
+	if (m && m->has_swappiness && m->swappiness > 100)
+		return berth_fail(err, "linux.resources.memory.swappiness: %" PRIu64
+				       " is above 100",
+				  m->swappiness);
+	if (cpu_set(r->cpu) && need(cg, "cpu", "linux.resources.cpu", NULL, err) < 0)
+		return -1;
+	if (r->cpu && (r->cpu->cpus || r->cpu->mems) &&
+	    need(cg, "cpuset", "linux.resources.cpu.cpus/mems", NULL, err) < 0)
+		return -1;
+	if (r->pids && r->pids->has_limit && need(cg, "pids", "linux.resources.pids", NULL, err) < 0)
+		return -1;
+	if (blkio_set(r->block_io) && need(cg, "blkio", "linux.resources.blockIO", NULL, err) < 0)
+		return -1;
+	if (r->hugepage_limits_len &&
+	    need(cg, "hugetlb", "linux.resources.hugepageLimits", NULL, err) < 0)
+		return -1;
+	for (size_t i = 0; i < r->hugepage_limits_len; i++)
+		if (r->hugepage_limits[i].page_size == NULL ||
+		    cgroup_parse_page_size(r->hugepage_limits[i].page_size) < 0)
+			return berth_fail(err, "linux.resources.hugepageLimits[%zu].pageSize: expected "
+					       "a size like \"2MB\" or \"1GB\", got '%s'",
+					  i, r->hugepage_limits[i].page_size);
+	if (r->network && r->network->has_class_id &&
+	    need(cg, "net_cls", "linux.resources.network.classID", NULL, err) < 0)
+		return -1;
+	if (r->network && r->network->priorities_len &&
+	    need(cg, "net_prio", "linux.resources.network.priorities", NULL, err) < 0)
+		return -1;
+	if (r->rdma_len && need(cg, "rdma", "linux.resources.rdma", NULL, err) < 0)
+		return -1;
+	if (r->devices_len && need(cg, "devices", "linux.resources.devices", NULL, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* A new cpuset has no cpus and mems and refuses tasks: take the parent's, level by level. */
+static int cpuset_fill_parents(const struct cgroup_dir *d, struct berth_error **err)
+{
+	_cleanup_free_ char *walk = strdup(d->path);
+
+	if (walk == NULL)
+		return berth_fail_errno(err, ENOMEM, "cpuset");
+	for (char *p = walk + 1;; p++) {
+		char saved = *p;
+
+		if (saved != '/' && saved != '\0')
+			continue;
+		*p = '\0';
+		{
+			_cleanup_free_ char *parent_path = NULL, *dir_path = NULL;
+			_cleanup_close_ int pfd = -1, dfd = -1;
+			struct cgroup_dir parent, cur;
+			const char *files[] = { "cpuset.cpus", "cpuset.mems" };
+
+			if (asprintf(&dir_path, "%s%s", d->mount, walk) < 0) {
+				dir_path = NULL;
+				return berth_fail_errno(err, ENOMEM, "cpuset");
+			}
+			parent_path = strdup(dir_path);
+			if (parent_path == NULL)
+				return berth_fail_errno(err, ENOMEM, "cpuset");
+			*strrchr(parent_path, '/') = '\0';
+			pfd = open(parent_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			dfd = open(dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (pfd < 0 || dfd < 0)
+				return berth_fail_errno(err, errno, "open cpuset '%s'", dir_path);
+			parent = (struct cgroup_dir){ .dir = parent_path, .fd = pfd };
+			cur = (struct cgroup_dir){ .dir = dir_path, .fd = dfd };
+			for (size_t i = 0; i < 2; i++) {
+				_cleanup_free_ char *mine = NULL, *theirs = NULL;
+
+				if (cgroup_read(&cur, files[i], &mine, err) < 0)
+					return -1;
+				if (*mine)
+					continue;
+				if (cgroup_read(&parent, files[i], &theirs, err) < 0 ||
+				    cgroup_write(&cur, files[i], theirs, err) < 0)
+					return -1;
+			}
+		}
+		if (saved == '\0')
+			break;
+		*p = saved;
+	}
+	return 0;
+}
+
+int cgroup_v1_make(struct berth_cgroup *cg, struct berth_error **err)
+{
+	for (size_t i = 0; i < cg->n_dirs; i++) {
+		struct cgroup_dir *d = &cg->dirs[i];
+		pid_t *pids = NULL;
+		size_t n = 0;
+
+		/* Reusing an existing cgroup is fine (runc does), one with processes is not. */
+		if (access(d->dir, F_OK) == 0) {
+			struct berth_error *ignored = NULL;
+
+			cgroup_collect_pids(d->dir, &pids, &n, &ignored);
+			berth_error_free(ignored);
+			free(pids);
+			if (n)
+				return berth_fail(err, "cgroup '%s' already holds %zu processes", d->dir,
+						  n);
+		}
+		if (cgroup_mkdir_p(cg, d->dir, err) < 0)
+			return -1;
+		if (strcmp(d->controllers, "cpuset") == 0 && cpuset_fill_parents(d, err) < 0)
+			return -1;
+		d->fd = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (d->fd < 0)
+			return berth_fail_errno(err, errno, "open cgroup '%s'", d->dir);
+	}
+	return 0;
+}
+
+/* ---- memory ------------------------------------------------------------------------------ */
+
+static int write_limit(const struct cgroup_dir *d, const char *file, int64_t v,
+		       struct berth_error **err)
+{
+	if (cgroup_writef(d, file, err, "%" PRId64, v < 0 ? -1 : v) < 0) {
+		uint64_t usage = 0;
+		struct berth_error *ignored = NULL;
+
+		if ((*err)->errnum == EBUSY &&
+		    cgroup_read_u64(d, "memory.usage_in_bytes", &usage, &ignored) == 0)
+			berth_wrap(err, "current usage %" PRIu64 " is above %" PRId64, usage, v);
+		berth_error_free(ignored);
+		return -1;
+	}
+	return 0;
+}
+
+static int apply_memory(struct berth_cgroup *cg, const struct oci_memory *m, bool update,
+			struct berth_error **err)
+{
+	struct cgroup_dir *d = cgroup_find_dir(cg, "memory");
+	int64_t limit = m->has_limit ? m->limit : 0, swap = m->has_swap ? m->swap : 0;
+	bool have_swap = cgroup_has_file(d, "memory.memsw.limit_in_bytes");
+
+	if (update && m->check_before_update && limit > 0) {
+		uint64_t usage;
+
+		if (cgroup_read_u64(d, "memory.usage_in_bytes", &usage, err) < 0)
+			return -1;
+		if (usage >= (uint64_t)limit)
+			return berth_fail(err, "linux.resources.memory.limit: %" PRId64
+					       " is not above the current usage %" PRIu64,
+					  limit, usage);
+	}
+	/* Unlimited memory with swap unset means unlimited swap too (runc). */
+	if (limit == -1 && swap == 0 && have_swap)
+		swap = -1;
+	if (swap != 0 && !have_swap)
+		return berth_fail(err, "linux.resources.memory.swap: this kernel has no swap "
+				       "accounting (memory.memsw.limit_in_bytes)");
+	/* memory.limit_in_bytes must stay <= memsw.limit_in_bytes at every step. */
+	if (limit != 0 && swap != 0) {
+		uint64_t cur;
+
+		if (cgroup_read_u64(d, "memory.limit_in_bytes", &cur, err) < 0)
+			return -1;
+		if (swap == -1 || cur < (uint64_t)swap) {
+			if (write_limit(d, "memory.memsw.limit_in_bytes", swap, err) < 0)
+				return berth_wrap(err, "linux.resources.memory.swap");
+			swap = 0;
+		}
+	}
+	if (limit != 0 && write_limit(d, "memory.limit_in_bytes", limit, err) < 0)
+		return berth_wrap(err, "linux.resources.memory.limit");
+	if (swap != 0 && write_limit(d, "memory.memsw.limit_in_bytes", swap, err) < 0)
+		return berth_wrap(err, "linux.resources.memory.swap");
+	if (m->has_reservation &&
+	    write_limit(d, "memory.soft_limit_in_bytes", m->reservation, err) < 0)
+		return berth_wrap(err, "linux.resources.memory.reservation");
+	if (m->has_kernel && write_limit(d, "memory.kmem.limit_in_bytes", m->kernel, err) < 0)
+		return berth_wrap(err, "linux.resources.memory.kernel");
+	if (m->has_kernel_tcp &&
+	    write_limit(d, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp, err) < 0)
+		return berth_wrap(err, "linux.resources.memory.kernelTCP");
+	if (m->has_swappiness &&
+	    cgroup_writef(d, "memory.swappiness", err, "%" PRIu64, m->swappiness) < 0)
+		return berth_wrap(err, "linux.resources.memory.swappiness");
+	if (m->has_disable_oom_killer &&
+	    cgroup_write(d, "memory.oom_control", m->disable_oom_killer ? "1" : "0", err) < 0)
+		return berth_wrap(err, "linux.resources.memory.disableOOMKiller");
+	if (m->has_use_hierarchy &&
+	    cgroup_write(d, "memory.use_hierarchy", m->use_hierarchy ? "1" : "0", err) < 0)
+		return berth_wrap(err, "linux.resources.memory.useHierarchy");
+	return 0;
+}
+
+/* ---- cpu, cpuset, pids -------------------------------------------------------------------- */
+
+static int apply_cpu(struct berth_cgroup *cg, const struct oci_cpu *c, struct berth_error **err)
+{
+	struct cgroup_dir *d = cgroup_find_dir(cg, "cpu");
+
+	if (c->has_shares) {
+		uint64_t got;
+
+		if (cgroup_writef(d, "cpu.shares", err, "%" PRIu64, c->shares) < 0 ||
+		    cgroup_read_u64(d, "cpu.shares", &got, err) < 0)
+			return berth_wrap(err, "linux.resources.cpu.shares");
+		/* The kernel clamps silently; say so instead. */
+		if (got != c->shares)
+			return berth_fail(err, "linux.resources.cpu.shares: %" PRIu64
+					       " is out of range (the kernel made it %" PRIu64 ")",
+					  c->shares, got);
+	}
+	/* A quota must fit the period; order the writes so both old/new pairs are valid. */
+	if (c->has_period && c->period &&
+	    cgroup_writef(d, "cpu.cfs_period_us", err, "%" PRIu64, c->period) < 0) {
+		if ((*err)->errnum != EINVAL || !c->has_quota)
+			return berth_wrap(err, "linux.resources.cpu.period");
+		if (cgroup_writef(d, "cpu.cfs_quota_us", err, "%" PRId64, c->quota) < 0 ||
+		    cgroup_writef(d, "cpu.cfs_period_us", err, "%" PRIu64, c->period) < 0)
+			return berth_wrap(err, "linux.resources.cpu.quota/period");
+	}
+	if (c->has_quota && c->quota &&
+	    cgroup_writef(d, "cpu.cfs_quota_us", err, "%" PRId64, c->quota < 0 ? -1 : c->quota) < 0)
+		return berth_wrap(err, "linux.resources.cpu.quota");
+	if (c->has_burst && cgroup_writef(d, "cpu.cfs_burst_us", err, "%" PRIu64, c->burst) < 0)
+		return berth_wrap(err, "linux.resources.cpu.burst");
+	if (c->has_realtime_period &&
+	    cgroup_writef(d, "cpu.rt_period_us", err, "%" PRIu64, c->realtime_period) < 0)
+		return berth_wrap(err, "linux.resources.cpu.realtimePeriod");
+	if (c->has_realtime_runtime &&
+	    cgroup_writef(d, "cpu.rt_runtime_us", err, "%" PRId64, c->realtime_runtime) < 0)
+		return berth_wrap(err, "linux.resources.cpu.realtimeRuntime");
+	if (c->has_idle && cgroup_writef(d, "cpu.idle", err, "%" PRId64, c->idle) < 0)
+		return berth_wrap(err, "linux.resources.cpu.idle");
+	return 0;
+}
+
+static int apply_cpuset(struct berth_cgroup *cg, const struct oci_cpu *c,
+			struct berth_error **err)
+{
+	struct cgroup_dir *d = cgroup_find_dir(cg, "cpuset");
+
+	if (c->cpus && *c->cpus && cgroup_write(d, "cpuset.cpus", c->cpus, err) < 0)
+		return berth_wrap(err, "linux.resources.cpu.cpus");
+	if (c->mems && *c->mems && cgroup_write(d, "cpuset.mems", c->mems, err) < 0)
+		return berth_wrap(err, "linux.resources.cpu.mems");
+	return 0;
+}
+
+static int apply_pids(struct berth_cgroup *cg, const struct oci_pids *p, struct berth_error **err)
+{
+	struct cgroup_dir *d = cgroup_find_dir(cg, "pids");
+	int r;
+
+	if (p->limit == 0) /* runc: 0 means unset */
+		return 0;
+	if (p->limit < 0)
+		r = cgroup_write(d, "pids.max", "max", err);
+	else
+		r = cgroup_writef(d, "pids.max", err, "%" PRId64, p->limit);
+	return r < 0 ? berth_wrap(err, "linux.resources.pids.limit") : 0;
+}
+
+/* ---- blkio ----------------------------------------------------------------------------------- */
+
+/* BFQ kernels name the weight files blkio.bfq.*, CFQ ones blkio.*. */
+static const char *weight_file(const struct cgroup_dir *d, const char *cfq, const char *bfq)
+{
+	if (cgroup_has_file(d, cfq))
+		return cfq;
+	if (cgroup_has_file(d, bfq))
+		return bfq;
+	return NULL;
+}
+
+static int write_throttle(const struct cgroup_dir *d, const char *file,
+			  const struct oci_throttle_device *t, size_t n, const char *field,
+			  struct berth_error **err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cgroup_writef(d, file, err, "%" PRId64 ":%" PRId64 " %" PRIu64, t[i].major,
+				  t[i].minor, t[i].rate) < 0)
+			return berth_wrap(err, "linux.resources.blockIO.%s[%zu]", field, i);
+	return 0;
+}
+
+static int apply_blkio(struct berth_cgroup *cg, const struct oci_block_io *b,
+		       struct berth_error **err)
+{
+	struct cgroup_dir *d = cgroup_find_dir(cg, "blkio");
+	const char *wf = weight_file(d, "blkio.weight", "blkio.bfq.weight");
+	const char *wdf = weight_file(d, "blkio.weight_device", "blkio.bfq.weight_device");
+
+	if (b->has_weight) {
+		if (wf == NULL)
+			return berth_fail(err, "linux.resources.blockIO.weight: the kernel's blkio "
+					       "controller has no weight (no CFQ or BFQ scheduler)");
+		if (cgroup_writef(d, wf, err, "%u", b->weight) < 0)
+			return berth_wrap(err, "linux.resources.blockIO.weight");
+	}
+	if (b->has_leaf_weight &&
+	    cgroup_writef(d, "blkio.leaf_weight", err, "%u", b->leaf_weight) < 0)
+		return berth_wrap(err, "linux.resources.blockIO.leafWeight");
+	for (size_t i = 0; i < b->weight_device_len; i++) {
+		const struct oci_weight_device *w = &b->weight_device[i];
+
+		if (w->has_weight && wdf == NULL)
+			return berth_fail(err, "linux.resources.blockIO.weightDevice[%zu]: the "
+					       "kernel's blkio controller has no per-device weight",
+					  i);
+		if (w->has_weight && cgroup_writef(d, wdf, err, "%" PRId64 ":%" PRId64 " %u",
+						   w->major, w->minor, w->weight) < 0)
+			return berth_wrap(err, "linux.resources.blockIO.weightDevice[%zu]", i);
+		if (w->has_leaf_weight &&
+		    cgroup_writef(d, "blkio.leaf_weight_device", err, "%" PRId64 ":%" PRId64 " %u",
+				  w->major, w->minor, w->leaf_weight) < 0)
+			return berth_wrap(err, "linux.resources.blockIO.weightDevice[%zu]", i);
+	}
+	if (write_throttle(d, "blkio.throttle.read_bps_device", b->throttle_read_bps_device,
+			   b->throttle_read_bps_device_len, "throttleReadBpsDevice", err) < 0 ||
+	    write_throttle(d, "blkio.throttle.write_bps_device", b->throttle_write_bps_device,
+			   b->throttle_write_bps_device_len, "throttleWriteBpsDevice", err) < 0 ||
+	    write_throttle(d, "blkio.throttle.read_iops_device", b->throttle_read_iops_device,
+			   b->throttle_read_iops_device_len, "throttleReadIOPSDevice", err) < 0 ||
+	    write_throttle(d, "blkio.throttle.write_iops_device", b->throttle_write_iops_device,
+			   b->throttle_write_iops_device_len, "throttleWriteIOPSDevice", err) < 0)
+		return -1;
+	return 0;
+}
+
+/* ---- hugetlb, network, rdma ------------------------------------------------------------------- */
+
+static int apply_hugetlb(struct berth_cgroup *cg, const struct oci_resources *r,
+			 struct berth_error **err)
+{
+	struct cgroup_dir *d = cgroup_find_dir(cg, "hugetlb");
+
+	for (size_t i = 0; i < r->hugepage_limits_len; i++) {
+		const struct oci_hugepage_limit *h = &r->hugepage_limits[i];
+		char file[128], rsvd[128];
+
+		snprintf(file, sizeof(file), "hugetlb.%s.limit_in_bytes", h->page_size);
+		snprintf(rsvd, sizeof(rsvd), "hugetlb.%s.rsvd.limit_in_bytes", h->page_size);
+		if (!cgroup_has_file(d, file))
+			return berth_fail(err, "linux.resources.hugepageLimits[%zu]: page size '%s' "
+					       "is not supported by this kernel",
+					  i, h->page_size);
+		if (cgroup_writef(d, file, err, "%" PRIu64, h->limit) < 0)
+			return berth_wrap(err, "linux.resources.hugepageLimits[%zu]", i);
+		/* Reservations count too (runc sets both when the kernel has them). */
+		if (cgroup_has_file(d, rsvd) && cgroup_writef(d, rsvd, err, "%" PRIu64, h->limit) < 0)
+			return berth_wrap(err, "linux.resources.hugepageLimits[%zu]", i);
+	}
+	return 0;
+}
+
+static int apply_network(struct berth_cgroup *cg, const struct oci_network *n,
+			 struct berth_error **err)
+{
+	if (n->has_class_id &&
+	    cgroup_writef(cgroup_find_dir(cg, "net_cls"), "net_cls.classid", err, "%u",
+			  n->class_id) < 0)
+		return berth_wrap(err, "linux.resources.network.classID");
+	for (size_t i = 0; i < n->priorities_len; i++)
+		if (cgroup_writef(cgroup_find_dir(cg, "net_prio"), "net_prio.ifpriomap", err,
+				  "%s %u", n->priorities[i].name, n->priorities[i].priority) < 0)
+			return berth_wrap(err, "linux.resources.network.priorities[%zu]", i);
+	return 0;
+}
+
+static int apply_rdma(const struct cgroup_dir *d, const struct oci_resources *r,
+		      struct berth_error **err)
+{
+	for (size_t i = 0; i < r->rdma_len; i++) {
+		const struct oci_rdma *x = &r->rdma[i];
+		char handles[32] = "max", objects[32] = "max";
+
+		if (x->has_hca_handles)
+			snprintf(handles, sizeof(handles), "%u", x->hca_handles);
+		if (x->has_hca_objects)
+			snprintf(objects, sizeof(objects), "%u", x->hca_objects);
+		if (cgroup_writef(d, "rdma.max", err, "%s hca_handle=%s hca_object=%s", x->device,
+				  handles, objects) < 0)
+			return berth_wrap(err, "linux.resources.rdma.%s", x->device);
+	}
+	return 0;
+}
+
+/* ---- devices ----------------------------------------------------------------------------------- */
+
+static void format_rule(char *buf, size_t len, char type, const struct cgroup_dev_rule *r)
+{
+	char major[24] = "*", minor[24] = "*", acc[4];
+	size_t k = 0;
+
+	if (r->major >= 0)
+		snprintf(major, sizeof(major), "%" PRId64, r->major);
+	if (r->minor >= 0)
+		snprintf(minor, sizeof(minor), "%" PRId64, r->minor);
+	if (r->access & CGROUP_DEV_READ)
+		acc[k++] = 'r';
+	if (r->access & CGROUP_DEV_WRITE)
+		acc[k++] = 'w';
+	if (r->access & CGROUP_DEV_MKNOD)
+		acc[k++] = 'm';
+	acc[k] = '\0';
+	snprintf(buf, len, "%c %s:%s %s", type, major, minor, acc);
+}
+
+/* Replay the rules in order: the kernel's list then ends in the same state, a rule for
+ * every type and number ("a") resetting it as the OCI order says. */
+static int apply_devices(const struct cgroup_dir *d, const struct cgroup_dev_rule *rules,
+			 size_t n, struct berth_error **err)
+{
+	if (cgroup_write(d, "devices.deny", "a", err) < 0)
+		return berth_wrap(err, "linux.resources.devices");
+	for (size_t i = 0; i < n; i++) {
+		const struct cgroup_dev_rule *r = &rules[i];
+		const char *file = r->allow ? "devices.allow" : "devices.deny";
+		char buf[80];
+
+		if (r->access == 0)
+			continue;
+		if (r->type == 'a' && r->major < 0 && r->minor < 0 && r->access == 7) {
+			if (cgroup_write(d, file, "a", err) < 0)
+				return berth_wrap(err, "linux.resources.devices");
+			continue;
+		}
+		for (const char *t = r->type == 'a' ? "bc" : &r->type; *t; t++) {
+			format_rule(buf, sizeof(buf), *t, r);
+			if (cgroup_write(d, file, buf, err) < 0)
+				return berth_wrap(err, "linux.resources.devices");
+			if (r->type != 'a')
+				break;
+		}
+	}
+	return 0;
+}
+
+int cgroup_v1_apply(struct berth_cgroup *cg, const struct oci_resources *r,
+		    const struct cgroup_dev_rule *rules, size_t n_rules, bool update,
+		    struct berth_error **err)
+{
+	struct cgroup_dir *devices = cgroup_find_dir(cg, "devices");
+
+	if (r->memory && apply_memory(cg, r->memory, update, err) < 0)
+		return -1;
+	if (cpu_set(r->cpu) && apply_cpu(cg, r->cpu, err) < 0)
+		return -1;
+	if (r->cpu && (r->cpu->cpus || r->cpu->mems) && apply_cpuset(cg, r->cpu, err) < 0)
+		return -1;
+	if (r->pids && r->pids->has_limit && apply_pids(cg, r->pids, err) < 0)
+		return -1;
+	if (blkio_set(r->block_io) && apply_blkio(cg, r->block_io, err) < 0)
+		return -1;
+	if (r->hugepage_limits_len && apply_hugetlb(cg, r, err) < 0)
+		return -1;
+	if (r->network && apply_network(cg, r->network, err) < 0)
+		return -1;
+	if (r->rdma_len && apply_rdma(cgroup_find_dir(cg, "rdma"), r, err) < 0)
+		return -1;
+	if (rules && devices && apply_devices(devices, rules, n_rules, err) < 0)
+		return -1;
+	return 0;
+}
+
+int cgroup_v1_freeze(struct berth_cgroup *cg, bool frozen, struct berth_error **err)
+{
+	struct cgroup_dir *d = cgroup_find_dir(cg, "freezer");
+	const char *want = frozen ? "FROZEN" : "THAWED";
+	struct timespec ts = { 0, 1000000 };
+
+	if (d == NULL)
+		return berth_fail(err, "the freezer cgroup controller is not mounted on this host");
+	/* FREEZING can stall on a task in an uninterruptible sleep: keep asking for ~2 s. */
+	for (int i = 0; i < 2000; i++) {
+		_cleanup_free_ char *state = NULL;
+
+		if (cgroup_write(d, "freezer.state", want, err) < 0 ||
+		    cgroup_read(d, "freezer.state", &state, err) < 0)
+			return -1;
+		if (strcmp(state, want) == 0)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	if (frozen) {
+		struct berth_error *ignored = NULL;
+
+		cgroup_write(d, "freezer.state", "THAWED", &ignored);
+		berth_error_free(ignored);
+	}
+	return berth_fail(err, "'%s/freezer.state' did not become %s", d->dir, want);
+}
