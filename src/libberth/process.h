@@ -5,7 +5,8 @@
  * process_exec() is the last step: groups, gid, uid (keeping capabilities across the switch),
  * the five capability sets, noNewPrivileges, umask, cwd (after pivot_root, never through a
  * magic link: CVE-2024-21626), every fd but stdio and --preserve-fds marked close-on-exec,
- * seccomp (seccomp_load_filter) last, then execve with the container's PATH. It returns only on failure.
+ * seccomp (seccomp_load_filter) last, then execve with the container's PATH. It returns only
+ * on failure.
  * Shared by the init (create) and by exec.
  */
 #ifndef BERTH_PROCESS_H
