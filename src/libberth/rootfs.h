@@ -12,6 +12,16 @@
 
 #include "container.h"
 
+/* Check mounts, linux.devices, rootfsPropagation, mountLabel, maskedPaths and readonlyPaths
+ * without touching the system (the parent calls it before the clone; rootfs_prepare calls it
+ * again). Errors name the JSON path. */
+int rootfs_validate(const struct oci_config *cfg, struct berth_error **err);
+/* In the parent, before the clone: open the idmapped bind mounts (mounts with uidMappings /
+ * gidMappings or the idmap/ridmap options), which need the host's privileges. The init
+ * inherits the fds; the parent calls rootfs_close_idmapped() once the child is cloned. */
+int rootfs_open_idmapped(struct berth_container *c, struct berth_error **err);
+void rootfs_close_idmapped(void);
+
 int rootfs_prepare(struct berth_container *c, struct berth_error **err);
 int rootfs_finalize(struct berth_container *c, struct berth_error **err);
 
