@@ -168,7 +168,8 @@ static int link_index_cb(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != RTM_NEWLINK)
 		return MNL_CB_OK;
 	*(int *)data = ifi->ifi_index;
-	return MNL_CB_STOP;
+	/* Keep reading: the ACK that follows must not be left for the next request. */
+	return MNL_CB_OK;
 }
 
 static int link_index(struct mnl_socket *nl, const char *name, int *ifindex)
