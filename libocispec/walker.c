@@ -45,6 +45,43 @@ static size_t path_push_index(struct path *p, size_t i)
 	return old;
 }
 
+/* A user-chosen key (map, keyed array): bare when it reads unambiguously after a dot,
+ * quoted otherwise, so `linux.sysctl["net.ipv4.ip_forward"]` cannot be misread as a nested
+ * path and a key holding a newline cannot split the one-line message. */
+static size_t path_push_key(struct path *p, const char *key)
+{
+	size_t old = p->len, i, end = sizeof(p->buf) - 1;
+	bool bare = key[0] != '\0';
+
+	for (i = 0; key[i]; i++)
+		if (!((key[i] >= 'a' && key[i] <= 'z') || (key[i] >= 'A' && key[i] <= 'Z') ||
+		      (key[i] >= '0' && key[i] <= '9') || key[i] == '_' || key[i] == '-'))
+			bare = false;
+	if (bare)
+		return path_push_member(p, key);
+	if (p->len + 2 < end) {
+		p->buf[p->len++] = '[';
+		p->buf[p->len++] = '"';
+	}
+	for (i = 0; key[i] && p->len + 6 < end; i++) {
+		unsigned char c = (unsigned char)key[i];
+		if (c == '"' || c == '\\') {
+			p->buf[p->len++] = '\\';
+			p->buf[p->len++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			p->len += (size_t)snprintf(p->buf + p->len, end + 1 - p->len, "\\x%02x", c);
+		} else {
+			p->buf[p->len++] = (char)c;
+		}
+	}
+	if (p->len + 2 <= end) {
+		p->buf[p->len++] = '"';
+		p->buf[p->len++] = ']';
+	}
+	p->buf[p->len] = '\0';
+	return old;
+}
+
 static void path_pop(struct path *p, size_t old)
 {
 	p->len = old;
@@ -184,7 +221,7 @@ static int parse_map(struct walk *w, yajl_val v, struct oci_map *map)
 	if (!map->keys || !map->values)
 		return walk_fail(w, "out of memory");
 	for (i = 0; i < v->u.object.len; i++) {
-		size_t old = path_push_member(&w->path, v->u.object.keys[i]);
+		size_t old = path_push_key(&w->path, v->u.object.keys[i]);
 		yajl_val item = v->u.object.values[i];
 		if (!YAJL_IS_STRING(item))
 			return walk_fail(w, "expected string");
@@ -211,7 +248,7 @@ static int parse_keyed(struct walk *w, const struct oci_field *f, yajl_val v, vo
 		return walk_fail(w, "out of memory");
 	*(void **)slot = items;
 	for (i = 0; i < v->u.object.len; i++) {
-		size_t old = path_push_member(&w->path, v->u.object.keys[i]);
+		size_t old = path_push_key(&w->path, v->u.object.keys[i]);
 		char **key = (char **)(items + i * size);
 		*len = i + 1;
 		if ((*key = strdup(v->u.object.keys[i])) == NULL)
@@ -328,11 +365,72 @@ static int parse_object(struct walk *w, const struct oci_type *type, yajl_val v,
 	return 0;
 }
 
+/* yajl_tree builds and frees the tree recursively, so a few megabytes of "[[[[..." would
+ * overflow the stack. No OCI document nests anywhere near this deep. */
+#define MAX_DEPTH 256
+
+/*
+ * What yajl_tree cannot be trusted with: an empty document (reported as "premature EOF") and
+ * nesting deeper than MAX_DEPTH. Strings and comments (yajl_tree allows them) are skipped so
+ * brackets inside them do not count. Returns NULL when the text may go to yajl.
+ */
+static const char *precheck_json(const char *s, size_t len)
+{
+	size_t i, depth = 0;
+	bool blank = true;
+
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+			continue;
+		blank = false;
+		if (c == '"') {
+			for (i++; i < len && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+		} else if (c == '/' && i + 1 < len && s[i + 1] == '/') {
+			while (i < len && s[i] != '\n')
+				i++;
+		} else if (c == '/' && i + 1 < len && s[i + 1] == '*') {
+			for (i += 2; i + 1 < len && !(s[i] == '*' && s[i + 1] == '/'); i++)
+				;
+			i++;
+		} else if (c == '[' || c == '{') {
+			if (++depth > MAX_DEPTH)
+				return "nested deeper than 256 levels";
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return blank ? "empty document" : NULL;
+}
+
+/* yajl says "lexical error: invalid char in json text." and quotes the input on the next
+ * lines; keep the first line without its category prefix and trailing period. */
+static void tidy_yajl_error(char *msg)
+{
+	static const char *const prefixes[] = { "lexical error: ", "parse error: " };
+	size_t i, n;
+
+	msg[strcspn(msg, "\n")] = '\0';
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		n = strlen(prefixes[i]);
+		if (strncmp(msg, prefixes[i], n) == 0) {
+			memmove(msg, msg + n, strlen(msg + n) + 1);
+			break;
+		}
+	}
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '.' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+}
+
 int oci_parse(const struct oci_type *type, const char *json, size_t len, const char *source,
 	      void **out, char **err)
 {
 	struct walk w = { .source = source ? source : "document", .err = err };
 	char errbuf[256] = "";
+	const char *problem;
 	char *text;
 	yajl_val tree;
 	void *obj;
@@ -341,16 +439,17 @@ int oci_parse(const struct oci_type *type, const char *json, size_t len, const c
 	if (err)
 		*err = NULL;
 	/* yajl_tree_parse wants a NUL-terminated string; an embedded NUL is a syntax error. */
-	if (memchr(json, '\0', len))
+	if (len > 0 && memchr(json, '\0', len))
 		return walk_fail(&w, "invalid JSON: unexpected NUL byte");
+	if ((problem = precheck_json(json, len)) != NULL)
+		return walk_fail(&w, "invalid JSON: %s", problem);
 	text = strndup(json, len);
 	if (text == NULL)
 		return walk_fail(&w, "out of memory");
 	tree = yajl_tree_parse(text, errbuf, sizeof(errbuf));
 	free(text);
 	if (tree == NULL) {
-		/* yajl's message spans lines (it quotes the input); keep the first one. */
-		errbuf[strcspn(errbuf, "\n")] = '\0';
+		tidy_yajl_error(errbuf);
 		return walk_fail(&w, "invalid JSON: %s", errbuf[0] ? errbuf : "parse error");
 	}
 	obj = calloc(1, type->size);
