@@ -21,13 +21,14 @@ count() { # count RESULT NAME
 
 # 1. make check. A build failure counts as one failed test; a test binary that crashed shows
 #    up as an ERROR line in its .trs.
-rm -f tests/unit/*.trs tests/unit/*.log test-suite.log
-if ! make -s check >"$logdir/check.out" 2>&1 && ! ls tests/unit/*.trs >/dev/null 2>&1; then
+find . -name '*.trs' -delete
+rm -f test-suite.log
+if ! make -s -j"$(nproc)" check >"$logdir/check.out" 2>&1 && [ -z "$(find . -name '*.trs')" ]; then
 	tail -n 30 "$logdir/check.out"
 	count fail "make check (build)"
 fi
-for trs in tests/unit/*.trs; do
-	[ -e "$trs" ] || continue
+# Every automake test anywhere in the tree, one .trs per test program.
+while read -r trs; do
 	while read -r _ result; do
 		case $result in
 		PASS | XFAIL) count pass "" ;;
@@ -35,8 +36,8 @@ for trs in tests/unit/*.trs; do
 		*) count fail "$(basename "$trs" .trs) ($result)" ;;
 		esac
 	done < <(grep '^:test-result:' "$trs")
-done
-grep -h '^\(FAIL\|ERROR\|XPASS\):' tests/unit/*.log 2>/dev/null | head -n 40
+done < <(find . -name '*.trs' | sort)
+grep -h '^\(FAIL\|ERROR\|XPASS\):' test-suite.log 2>/dev/null | head -n 40
 echo "make check: $passed passed, $failed failed, $skipped skipped"
 
 unit_tests=$(sed -n 's|^\t\(tests/unit/test-[a-z0-9-]*\) *\\*$|\1|p' tests/unit/Makefile.inc)
