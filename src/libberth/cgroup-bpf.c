@@ -86,12 +86,17 @@ static void compile(struct prog *p, const struct cgroup_dev_rule *rules, size_t 
 		emit(p, ALU32_IMM(BPF_AND, BPF_REG_1, bpf_bits[b]));
 		to_end[n_end++] = p->n;
 		emit(p, JMP32_IMM(BPF_JEQ, BPF_REG_1, 0, 0));
-		for (size_t i = n; i-- > 0;) {
+		bool decided = false;
+
+		for (size_t i = n; !decided && i-- > 0;) {
 			const struct cgroup_dev_rule *r = &rules[i];
 			size_t next = p->n + rule_len(r);
 
 			if (!(r->access & bits[b]))
 				continue;
+			/* A rule for every device decides alone: the verifier refuses the
+			 * unreachable code that would follow it. */
+			decided = r->type == 'a' && r->major < 0 && r->minor < 0;
 			if (r->type != 'a')
 				emit(p, JMP32_IMM(BPF_JNE, BPF_REG_2,
 						  r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR,
@@ -110,8 +115,10 @@ static void compile(struct prog *p, const struct cgroup_dev_rule *rules, size_t 
 				emit(p, EXIT());
 			}
 		}
-		emit(p, MOV64_IMM(BPF_REG_0, 0)); /* no rule for this bit: denied */
-		emit(p, EXIT());
+		if (!decided) { /* no rule for this bit: denied */
+			emit(p, MOV64_IMM(BPF_REG_0, 0));
+			emit(p, EXIT());
+		}
 		for (size_t k = 0; !p->oom && k < n_end; k++)
 			p->insns[to_end[k]].off = (int16_t)(p->n - to_end[k] - 1);
 		free(to_end);

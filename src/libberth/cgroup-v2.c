@@ -103,7 +103,8 @@ int cgroup_v2_validate(const struct oci_resources *r, struct berth_error **err)
 	if (m && m->has_disable_oom_killer && m->disable_oom_killer)
 		return berth_fail(err, "linux.resources.memory.disableOOMKiller: not supported on "
 				       "cgroup v2");
-	if (m && swap_value(m, &swap, err) < 0)
+	/* Swap alone (update) is checked against the limit in force when applied. */
+	if (m && m->has_limit && swap_value(m, &swap, err) < 0)
 		return -1;
 	if (b && b->has_leaf_weight)
 		return berth_fail(err, "linux.resources.blockIO.leafWeight: not supported on cgroup "
@@ -222,11 +223,22 @@ static int write_max(const struct cgroup_dir *d, const char *file, int64_t v,
 	return cgroup_writef(d, file, err, "%" PRId64, v);
 }
 
-static int apply_memory(const struct cgroup_dir *d, const struct oci_memory *m, bool update,
+static int apply_memory(const struct cgroup_dir *d, const struct oci_memory *req, bool update,
 			struct berth_error **err)
 {
+	struct oci_memory cur = *req;
+	const struct oci_memory *m = &cur;
 	int64_t swap, limit = m->has_limit ? m->limit : 0;
 
+	/* update --memory-swap alone: memory+swap is relative to the limit in force. */
+	if (update && m->has_swap && !m->has_limit) {
+		uint64_t max;
+
+		if (cgroup_read_u64(d, "memory.max", &max, err) < 0)
+			return berth_wrap(err, "linux.resources.memory.swap");
+		cur.limit = max == UINT64_MAX ? -1 : (int64_t)max;
+		cur.has_limit = true;
+	}
 	if (swap_value(m, &swap, err) < 0)
 		return -1;
 	if (update && m->check_before_update && limit > 0) {
