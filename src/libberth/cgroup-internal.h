@@ -38,6 +38,10 @@ struct berth_cgroup {
 	char *path; /* what cgroup_path() returns */
 	struct cgroup_dir *dirs;
 	size_t n_dirs;
+	/* OOM watch (cgroup_oom_watch): the pollable fd, the v1 oom_control fd it is bound
+	 * to, and the v2 oom_kill count already reported. */
+	int oom_fd, oom_control_fd;
+	uint64_t oom_seen;
 	/* Directories made by cgroup_create, in creation order, removed again when it fails. */
 	char **created;
 	size_t n_created;

@@ -394,6 +394,7 @@ static int new_cgroup(struct berth_cgroup **out, struct berth_error **err)
 
 	if (cg == NULL)
 		return berth_fail_errno(err, ENOMEM, "cgroup");
+	cg->oom_fd = cg->oom_control_fd = -1;
 	if (detect_layout(&cg->layout, err) < 0 || list_hierarchies(cg, err) < 0) {
 		cgroup_free(cg);
 		return -1;
@@ -688,6 +689,10 @@ void cgroup_free(struct berth_cgroup *cg)
 	if (cg == NULL)
 		return;
 	free_dirs(cg->dirs, cg->n_dirs);
+	if (cg->oom_fd >= 0)
+		close(cg->oom_fd);
+	if (cg->oom_control_fd >= 0)
+		close(cg->oom_control_fd);
 	for (size_t i = 0; i < cg->n_created; i++)
 		free(cg->created[i]);
 	free(cg->created);

@@ -9,6 +9,7 @@
 #define BERTH_CGROUP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "container.h"
@@ -30,6 +31,41 @@ int cgroup_pids(struct berth_cgroup *cg, pid_t **pids, size_t *n, struct berth_e
 /* Apply new resources to a live cgroup (update). */
 int cgroup_update(struct berth_cgroup *cg, const struct oci_resources *r,
 		  struct berth_error **err);
+/* Resource usage as runc's `events --stats` reports it (its types.Stats); units are bytes
+ * and nanoseconds; UINT64_MAX means "max" for limits. */
+struct cgroup_blkio_entry {
+	uint64_t major, minor;
+	const char *op; /* "Read", "Write", ... (static strings) */
+	uint64_t value;
+};
+struct cgroup_hugetlb_stats {
+	char *page_size; /* "2MB" */
+	uint64_t usage, max, failcnt;
+};
+struct cgroup_memory_entry {
+	uint64_t limit, usage, max, failcnt;
+};
+struct cgroup_stats {
+	uint64_t cpu_total, cpu_user, cpu_kernel;
+	uint64_t *cpu_percpu;
+	size_t cpu_percpu_len;
+	uint64_t throttling_periods, throttled_periods, throttled_time;
+	uint64_t memory_cache;
+	struct cgroup_memory_entry memory_usage, memory_swap, memory_kernel, memory_kernel_tcp;
+	struct oci_map memory_raw; /* memory.stat, values as decimal strings */
+	uint64_t pids_current, pids_limit;
+	struct cgroup_blkio_entry *io_service_bytes, *io_serviced;
+	size_t io_service_bytes_len, io_serviced_len;
+	struct cgroup_hugetlb_stats *hugetlb;
+	size_t hugetlb_len;
+};
+int cgroup_stats(struct berth_cgroup *cg, struct cgroup_stats *st, struct berth_error **err);
+void cgroup_stats_free(struct cgroup_stats *st);
+/* OOM kills: cgroup_oom_watch() returns an fd that polls readable when one may have happened
+ * (v2: inotify on memory.events; v1: an eventfd on memory.oom_control) or when the cgroup goes
+ * away; cgroup_oom_read() then gives the kills since the previous call. */
+int cgroup_oom_watch(struct berth_cgroup *cg, struct berth_error **err);
+int cgroup_oom_read(struct berth_cgroup *cg, uint64_t *kills, struct berth_error **err);
 /* Remove the cgroup (retrying while processes drain). */
 int cgroup_destroy(struct berth_cgroup *cg, struct berth_error **err);
 void cgroup_free(struct berth_cgroup *cg);
