@@ -370,9 +370,10 @@ static int parse_object(struct walk *w, const struct oci_type *type, yajl_val v,
 #define MAX_DEPTH 256
 
 /*
- * What yajl_tree cannot be trusted with: an empty document (reported as "premature EOF") and
- * nesting deeper than MAX_DEPTH. Strings and comments (yajl_tree allows them) are skipped so
- * brackets inside them do not count. Returns NULL when the text may go to yajl.
+ * What yajl_tree cannot be trusted with: an empty document (reported as "premature EOF"),
+ * nesting deeper than MAX_DEPTH and a \u0000 escape, which its C strings would cut short.
+ * Strings and comments (yajl_tree allows them) are skipped so brackets inside them do not
+ * count. Returns NULL when the text may go to yajl.
  */
 static const char *precheck_json(const char *s, size_t len)
 {
@@ -385,9 +386,15 @@ static const char *precheck_json(const char *s, size_t len)
 			continue;
 		blank = false;
 		if (c == '"') {
-			for (i++; i < len && s[i] != '"'; i++)
-				if (s[i] == '\\')
-					i++;
+			for (i++; i < len && s[i] != '"'; i++) {
+				if (s[i] != '\\')
+					continue;
+				/* yajl_tree hands strings back NUL-terminated: "sh\u0000x" would
+				 * silently become "sh". */
+				if (i + 5 < len && strncmp(s + i + 1, "u0000", 5) == 0)
+					return "string contains \\u0000";
+				i++;
+			}
 		} else if (c == '/' && i + 1 < len && s[i + 1] == '/') {
 			while (i < len && s[i] != '\n')
 				i++;
