@@ -74,6 +74,9 @@ class RegistryProcess:
             lines += ["auth:", "  token:", f"    realm: {token['realm']}",
                       f"    service: {token['service']}", f"    issuer: {token['issuer']}",
                       f"    rootcertbundle: {token['cert']}"]
+        # Foreign layers may point at the second loopback origin only.
+        lines += ["validation:", "  manifests:", "    urls:", "      allow:",
+                  "        - '^http://127\\.0\\.0\\.2:'"]
         with open(cfg, "w") as f:
             f.write("\n".join(lines) + "\n")
         self.log = open(os.path.join(workdir, f"registry-{name}.log"), "wb")

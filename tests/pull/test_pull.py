@@ -302,3 +302,54 @@ def test_rmi_by_image_id(world, bp):
     p = bp("rmi", world.busybox.config_digest[7:19])
     assert p.stdout.startswith(f"Untagged: {world.plain.host}/busybox:latest\n")
     assert blobs_in(bp.store) == []
+
+
+def test_store_is_unpackable_by_umoci(world, bp):
+    bp("--tls-verify=false", "-q", "pull", f"{world.plain.host}/busybox")
+    out = os.path.join(bp.tmp, "umoci-bundle")
+    p = subprocess.run(["umoci", "unpack", "--image",
+                        f"{bp.store}:{world.plain.host}/busybox:latest", out],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.returncode == 0, p.stderr
+    assert os.path.exists(os.path.join(out, "rootfs", "bin", "busybox"))
+
+
+def test_terminal_output_draws_progress_bars(world, bp):
+    cmd = (f"{os.path.abspath(bp_binary())} --store {bp.store} --tls-verify=false "
+           f"pull {world.plain.host}/busybox")
+    p = subprocess.run(["script", "-qec", cmd, "/dev/null"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, env=bp.env, timeout=60)
+    assert p.returncode == 0, p.stdout
+    out = p.stdout.decode(errors="replace")
+    assert "\x1b[2K" in out  # lines are redrawn in place
+    assert "Pull complete" in out and "Status: Downloaded newer image" in out
+
+
+def bp_binary():
+    from conftest import BERTH_PULL
+    return BERTH_PULL
+
+
+def test_foreign_layer_is_fetched_from_its_urls_without_credentials(world, bp):
+    layer = I.Layer()
+    layer.file("foreign", "from elsewhere")
+    data, raw = layer.blob("gzip")
+    reg = I.Registry("127.0.0.1", world.plain.port)
+    reg.push_blob("foreignsrc", I.sha(data), data)
+    url = f"http://{world.proxy.other.host}/v2/foreignsrc/blobs/{I.sha(data)}"
+    cfg = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["/x"]},
+                      "rootfs": {"type": "layers", "diff_ids": [I.sha(raw)]}}).encode()
+    reg.push_blob("foreign", I.sha(cfg), cfg)
+    man = json.dumps({"schemaVersion": 2, "mediaType": I.DOCKER_MANIFEST,
+                      "config": {"mediaType": I.DOCKER_CONFIG, "digest": I.sha(cfg),
+                                 "size": len(cfg)},
+                      "layers": [{"mediaType": "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+                                  "digest": I.sha(data), "size": len(data), "urls": [url]}]})
+    reg.push_manifest("foreign", "latest", I.DOCKER_MANIFEST, man.encode())
+    world.proxy.set()
+    bundle = os.path.join(bp.tmp, "foreign")
+    bp("--tls-verify=false", "--creds", "alice:secret", "-q", "bundle",
+       f"{world.plain.host}/foreign", bundle)
+    assert open(os.path.join(bundle, "rootfs", "foreign")).read() == "from elsewhere"
+    [get] = world.proxy.blob_gets()
+    assert get["listener"] == "127.0.0.2" and get["authorization"] is None
