@@ -61,9 +61,12 @@ static bool valid_host(const char *s, size_t len)
 {
 	size_t i;
 
-	if (len == 0)
+	/* A host name or an IP literal: it starts with a letter, digit or '[', never a dot. */
+	if (len == 0 || !(isalnum((unsigned char)s[0]) || s[0] == '['))
 		return false;
 	for (i = 0; i < len; i++) {
+		if (s[i] == '.' && i + 1 < len && s[i + 1] == '.')
+			return false;
 		unsigned char c = s[i];
 		if (!isalnum(c) && c != '.' && c != '-' && c != ':' && c != '[' && c != ']')
 			return false;
