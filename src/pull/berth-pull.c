@@ -38,6 +38,7 @@ static const char usage[] =
 	"  --store DIR              image store (default " STORE_DEFAULT_DIR ")\n"
 	"  --default-registry HOST  registry for short names (default docker.io;\n"
 	"                           also $BERTH_DEFAULT_REGISTRY)\n"
+	"  --registry-mirror HOST   try HOST first for docker.io images (repeatable)\n"
 	"  --tls-verify=false       accept any certificate and allow plain HTTP\n"
 	"  --cert-dir DIR           ca.crt and client NAME.cert/NAME.key for the registry\n"
 	"  --creds USER:PASS        credentials for the registry\n"
@@ -66,6 +67,7 @@ enum {
 	OPT_AUTHFILE,
 	OPT_PLATFORM,
 	OPT_PASSWORD_STDIN,
+	OPT_MIRROR,
 };
 
 static const struct option options[] = {
@@ -80,6 +82,7 @@ static const struct option options[] = {
 	{ "username", required_argument, NULL, 'u' },
 	{ "password", required_argument, NULL, 'p' },
 	{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
+	{ "registry-mirror", required_argument, NULL, OPT_MIRROR },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
@@ -354,6 +357,13 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			c.password = optarg;
+			break;
+		case OPT_MIRROR:
+			if (c.pull.nmirrors == sizeof(c.pull.mirrors) / sizeof(c.pull.mirrors[0])) {
+				fprintf(stderr, "berth-pull: --registry-mirror: at most 4 mirrors\n");
+				return 2;
+			}
+			c.pull.mirrors[c.pull.nmirrors++] = optarg;
 			break;
 		case OPT_PASSWORD_STDIN:
 			c.password_stdin = true;

@@ -199,8 +199,9 @@ static int fetch_by_descriptor(struct registry *r, const struct image_ref *ref,
 	return 0;
 }
 
-int pull_image(const struct pull_opts *opts, struct store *st, const struct image_ref *ref,
-	       struct berth_error **err)
+/* Pull `ref` from the registry at `host` (its own, or a mirror of docker.io). */
+static int pull_from(const struct pull_opts *opts, struct store *st, const struct image_ref *ref,
+		     const char *host, struct berth_error **err)
 {
 	struct registry reg;
 	struct registry_opts ropts = opts->reg;
@@ -223,7 +224,7 @@ int pull_image(const struct pull_opts *opts, struct store *st, const struct imag
 		return berth_fail(err, "out of memory");
 	progress_init(&pg, opts->quiet);
 	ropts.repository = ref->repository;
-	if (registry_open(&reg, ref->registry, &ropts, err) < 0)
+	if (registry_open(&reg, host, &ropts, err) < 0)
 		return -1;
 	if (store_lock_gc(st, false, err) < 0)
 		goto out;
@@ -363,4 +364,21 @@ out:
 	progress_free(&pg);
 	registry_close(&reg);
 	return rc;
+}
+
+int pull_image(const struct pull_opts *opts, struct store *st, const struct image_ref *ref,
+	       struct berth_error **err)
+{
+	/* Mirrors serve docker.io's content under its paths; the image keeps its docker.io name. */
+	if (strcmp(ref->registry, DOCKER_HUB) == 0) {
+		for (size_t i = 0; i < opts->nmirrors; i++) {
+			if (pull_from(opts, st, ref, opts->mirrors[i], err) == 0)
+				return 0;
+			fprintf(stderr, "berth-pull: mirror %s: %s; trying the next source\n",
+				opts->mirrors[i], (*err)->msg);
+			berth_error_free(*err);
+			*err = NULL;
+		}
+	}
+	return pull_from(opts, st, ref, ref->registry, err);
 }

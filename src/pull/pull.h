@@ -19,6 +19,8 @@ struct pull_opts {
 	struct registry_opts reg;
 	const char *platform; /* "os/arch[/variant]", NULL for this machine's */
 	bool quiet;
+	const char *mirrors[4]; /* tried in order for docker.io images before docker.io itself */
+	size_t nmirrors;
 };
 
 int pull_image(const struct pull_opts *opts, struct store *st, const struct image_ref *ref,

@@ -123,6 +123,7 @@ def world():
         reg = I.Registry("127.0.0.1", w.plain.port)
         reg.push_image("hello", "latest", w.hello)
         reg.push_image("pub/hello", "latest", w.hello)
+        reg.push_image("library/hello", "latest", w.hello)  # a docker.io mirror's path
         reg.push_image("busybox", "latest", w.busybox)
         reg.push_image("multi", "latest", w.multi)
         reg.push_image("hostile", "latest", w.hostile)

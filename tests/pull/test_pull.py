@@ -5,6 +5,7 @@ import subprocess
 import threading
 
 import images as I
+import servers as S
 
 
 def blobs_in(store):
@@ -57,6 +58,19 @@ def test_default_registry_option_and_environment(world, bp):
     p = bp("--tls-verify=false", "-q", "pull", "busybox",
            env={"BERTH_DEFAULT_REGISTRY": world.plain.host})
     assert p.stdout == f"{world.plain.host}/busybox:latest\n"
+
+
+def test_registry_mirror_serves_docker_hub_names(world, bp):
+    dead = f"127.0.0.1:{S.free_port()}"
+    p = bp("--tls-verify=false", "--registry-mirror", dead, "--registry-mirror",
+           world.plain.host, "pull", "hello")
+    assert p.stdout.splitlines()[0] == "latest: Pulling from library/hello"
+    assert p.stdout.splitlines()[-2:] == ["Status: Downloaded newer image for hello:latest",
+                                          "docker.io/library/hello:latest"]
+    assert f"berth-pull: mirror {dead}: " in p.stderr and "trying the next source" in p.stderr
+    rows = bp("images").stdout.splitlines()[1:]
+    assert rows[0].split()[:3] == ["hello", "latest", world.hello.config_digest[7:19]]
+    assert bp("rmi", "hello").stdout.startswith("Untagged: hello:latest\n")
 
 
 def test_images_lists_like_docker(world, bp):
