@@ -10,9 +10,11 @@ run=$top/tests/vm/run
 passed=0 failed=0
 
 ok() { echo "ok $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-check() { # NAME CONDITION-STATUS DETAIL
-	if [ "$2" -eq 0 ]; then ok "$1"; else fail "$1" "$3"; fi
+fail() { echo "FAIL $1${2:+: $2}"; failed=$((failed + 1)); }
+check() { # NAME DETAIL COMMAND...: the check passes when COMMAND succeeds
+	local name=$1 detail=$2
+	shift 2
+	if "$@"; then ok "$name"; else fail "$name" "$detail"; fi
 }
 
 # Files the VM must see live outside /tmp (the VM mounts its own /tmp).
@@ -76,18 +78,18 @@ while IFS= read -r line; do
 	esac
 done <"$err"
 verdicts=$(grep -cE '^(ok|FAIL) ' "$err")
-check vm_script_ran_every_check $([ "$verdicts" -eq 25 ] && echo 0 || echo 1) \
-	"got $verdicts verdicts; stderr: $(tail -n 5 "$err")"
-check exit_status_comes_back $([ "$rc" -eq 42 ] && echo 0 || echo 1) "got $rc"
+check vm_script_ran_every_check "got $verdicts verdicts; stderr: $(tail -n 5 "$err")" \
+	[ "$verdicts" -eq 25 ]
+check exit_status_comes_back "got $rc" [ "$rc" -eq 42 ]
 expected=$(mktemp)
 { echo "the script's stderr"; head -c 300000 /dev/zero | tr '\0' x; printf '\001\377 tail\n'; } >"$expected"
-cmp -s "$expected" "$out"
-check stdout_comes_back_byte_for_byte $? "$(wc -c <"$out") bytes, expected $(wc -c <"$expected")"
+check stdout_comes_back_byte_for_byte "$(wc -c <"$out") bytes, expected $(wc -c <"$expected")" \
+	cmp -s "$expected" "$out"
 rm -f "$expected"
-check stderr_holds_only_stderr $([ "$(grep -cvE '^(ok|FAIL) ' "$err")" -eq 0 ] && echo 0 || echo 1) \
-	"$(grep -vE '^(ok|FAIL) ' "$err" | head -n 3)"
-check writes_in_the_vm_stay_in_the_vm $([ ! -e "$scratch/from-vm" ] && [ ! -e /etc/berth-vm-smoke ] &&
-	echo 0 || echo 1) "a file written in the VM appeared on the host"
+check stderr_holds_only_stderr "$(grep -vE '^(ok|FAIL) ' "$err" | head -n 3)" \
+	[ "$(grep -cvE '^(ok|FAIL) ' "$err")" -eq 0 ]
+check writes_in_the_vm_stay_in_the_vm "a file written in the VM appeared on the host" \
+	[ ! -e "$scratch/from-vm" -a ! -e /etc/berth-vm-smoke ]
 echo "one boot and the checks took $boot s"
 
 # A timeout kills the VM (by PID), exits 124 and leaves no QEMU and no temporary directory; its
@@ -95,24 +97,24 @@ echo "one boot and the checks took $boot s"
 mkdir "$scratch/tmp"
 TMPDIR=$scratch/tmp "$run" --timeout 1 true >/dev/null 2>"$err"
 rc=$?
-check timeout_exits_124 $([ "$rc" -eq 124 ] && echo 0 || echo 1) "got $rc: $(head -n 2 "$err")"
-check timeout_leaves_no_temporary_directory $([ -z "$(ls -A "$scratch/tmp")" ] && echo 0 || echo 1) \
-	"left $(ls -A "$scratch/tmp")"
-check timeout_leaves_no_qemu $([ -z "$(pgrep -f "path=$scratch/tmp/")" ] && echo 0 || echo 1) \
-	"qemu still running: $(pgrep -af "path=$scratch/tmp/")"
+check timeout_exits_124 "got $rc: $(head -n 2 "$err")" [ "$rc" -eq 124 ]
+check timeout_leaves_no_temporary_directory "left $(ls -A "$scratch/tmp")" \
+	[ -z "$(ls -A "$scratch/tmp")" ]
+check timeout_leaves_no_qemu "qemu still running: $(pgrep -af "path=$scratch/tmp/")" \
+	[ -z "$(pgrep -f "path=$scratch/tmp/")" ]
 
 "$run" >/dev/null 2>"$err"
 rc=$?
-check missing_command_is_a_usage_error $([ "$rc" -eq 125 ] && grep -q usage "$err" && echo 0 || echo 1) \
-	"got $rc: $(head -n 1 "$err")"
+check missing_command_is_a_usage_error "got $rc: $(head -n 1 "$err")" \
+	[ "$rc" -eq 125 -a -n "$(grep usage "$err")" ]
 "$run" --timeout soon true >/dev/null 2>"$err"
 rc=$?
-check bad_timeout_is_refused $([ "$rc" -eq 125 ] && grep -q -- '--timeout' "$err" && echo 0 || echo 1) \
-	"got $rc: $(head -n 1 "$err")"
+check bad_timeout_is_refused "got $rc: $(head -n 1 "$err")" \
+	[ "$rc" -eq 125 -a -n "$(grep -- --timeout "$err")" ]
 (cd /proc && "$run" true) >/dev/null 2>"$err"
 rc=$?
-check invisible_cwd_is_refused $([ "$rc" -eq 125 ] && grep -q 'not visible' "$err" && echo 0 || echo 1) \
-	"got $rc: $(head -n 1 "$err")"
+check invisible_cwd_is_refused "got $rc: $(head -n 1 "$err")" \
+	[ "$rc" -eq 125 -a -n "$(grep 'not visible' "$err")" ]
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
