@@ -304,11 +304,13 @@ static int pull_from(const struct pull_opts *opts, struct store *st, const struc
 			berth_fail(err, "%s: layer %zu: invalid digest '%s'", chosen.digest, i, l->digest);
 			goto out;
 		}
-		slot = progress_add(&pg, l->digest);
-		/* The same layer may appear twice in one manifest: fetch it once. */
+		/* The same layer may appear twice in one manifest: fetch and show it once. */
 		bool dup = false;
-		for (size_t k = 0; k < njobs; k++)
-			dup = dup || strcmp(jobs[k].desc->digest, l->digest) == 0;
+		for (size_t k = 0; k < i; k++)
+			dup = dup || strcmp(man->layers[k].digest, l->digest) == 0;
+		if (dup)
+			continue;
+		slot = progress_add(&pg, l->digest);
 		if (store_has_blob(st, l->digest, l->size)) {
 			progress_status(&pg, slot, "Already exists");
 			continue;
@@ -319,8 +321,6 @@ static int pull_from(const struct pull_opts *opts, struct store *st, const struc
 			goto out;
 		}
 		progress_status(&pg, slot, "Pulling fs layer");
-		if (dup)
-			continue;
 		jobs[njobs].desc = l;
 		jobs[njobs].slot = slot;
 		jobs[njobs].foreign = is_foreign_layer(l->media_type);

@@ -1,5 +1,6 @@
 """Fixtures for the berth-pull tests: one session-wide set of real servers on loopback, the test
 images pushed to them, and a helper to run the berth-pull binary."""
+import json
 import os
 import shutil
 import subprocess
@@ -75,6 +76,16 @@ def build_images(w):
     l3.file("deep/er/file", "made parents")
     w.multi = I.Image([(l1, "gzip"), (l2, "zstd"), (l3, "none")], config={"Cmd": ["/x"]})
 
+    # dup: the same layer listed twice, as some builders emit.
+    l = I.Layer()
+    l.file("dup", "twice")
+    w.dup = I.Image([(l, "gzip")], config={"Cmd": ["/x"]})
+    man = json.loads(w.dup.manifest)
+    man["layers"] *= 2
+    man["config"]["digest"], man["config"]["size"] = w.dup.config_digest, len(w.dup.blobs[w.dup.config_digest])
+    w.dup.manifest = json.dumps(man).encode()
+    w.dup.digest = I.sha(w.dup.manifest)
+
     # platforms: one image per platform, an index with an attestation entry.
     w.platforms = {}
     for arch, variant in (("amd64", None), ("arm64", "v8")):
@@ -126,6 +137,7 @@ def world():
         reg.push_image("library/hello", "latest", w.hello)  # a docker.io mirror's path
         reg.push_image("busybox", "latest", w.busybox)
         reg.push_image("multi", "latest", w.multi)
+        reg.push_image("dup", "latest", w.dup)
         reg.push_image("hostile", "latest", w.hostile)
         w.index_digest = reg.push_index("platforms", "latest", list(w.platforms.values()))
         w.tls = S.RegistryProcess(w.dir, "tls", storage,

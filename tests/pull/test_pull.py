@@ -367,3 +367,13 @@ def test_foreign_layer_is_fetched_from_its_urls_without_credentials(world, bp):
     assert open(os.path.join(bundle, "rootfs", "foreign")).read() == "from elsewhere"
     [get] = world.proxy.blob_gets()
     assert get["listener"] == "127.0.0.2" and get["authorization"] is None
+
+
+def test_a_layer_listed_twice_is_fetched_and_shown_once(world, bp):
+    world.proxy.set()
+    p = bp("--tls-verify=false", "pull", f"{world.proxy.host}/dup")
+    layer = world.dup.layers[0]["digest"][7:19]
+    assert [l for l in p.stdout.splitlines() if l.startswith(layer)] == [
+        f"{layer}: Pulling fs layer", f"{layer}: Verifying Checksum",
+        f"{layer}: Download complete", f"{layer}: Pull complete"]
+    assert len(world.proxy.blob_gets()) == 2  # the layer once, the config once
