@@ -239,6 +239,19 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
         if is_blob and r.status in (200, 206) and self.command == "GET":
             if fault.get("corrupt"):
                 body = bytes([body[0] ^ 0xFF]) + body[1:]
+            if fault.get("stall") and len(body) > 1:
+                # Half the blob, then silence until the test lets go (10 s at most).
+                self.send_response(r.status)
+                for k, v in hdrs:
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                p.stalled.set()
+                p.release.wait(10)
+                self.close_connection = True
+                return
             if fault.get("truncate") and n <= fault.get("times", 1) and len(body) > 1:
                 self.send_response(r.status)
                 for k, v in hdrs:
@@ -260,13 +273,18 @@ class FaultProxy(ThreadedServer):
         self.log = []
         self.fault = {}
         self.count = 0
+        self.stalled = threading.Event()
+        self.release = threading.Event()
         super().__init__(FaultHandler)
         # A second origin (another loopback address) for cross-host redirects.
         self.other = ThreadedServer(FaultHandler, host="127.0.0.2")
         self.other.httpd.owner = self
 
     def set(self, **fault):
+        self.release.set()  # let any stalled response end
         with self.lock:
+            self.stalled = threading.Event()
+            self.release = threading.Event()
             self.fault = fault
             self.count = 0
             self.log.clear()

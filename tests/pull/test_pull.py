@@ -377,3 +377,32 @@ def test_a_layer_listed_twice_is_fetched_and_shown_once(world, bp):
         f"{layer}: Pulling fs layer", f"{layer}: Verifying Checksum",
         f"{layer}: Download complete", f"{layer}: Pull complete"]
     assert len(world.proxy.blob_gets()) == 2  # the layer once, the config once
+
+
+def test_a_killed_pull_leaves_no_partial_blob(world, bp):
+    from conftest import BERTH_PULL
+    world.proxy.set(stall=True)
+    proc = subprocess.Popen([BERTH_PULL, "--store", bp.store, "--tls-verify=false", "pull",
+                             f"{world.proxy.host}/multi"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=bp.env)
+    try:
+        assert world.proxy.stalled.wait(20), "no blob download started"
+        ingest = os.path.join(bp.store, "ingest")
+        # The half-written blob exists only as an unnamed O_TMPFILE (or a file in ingest/).
+        os.kill(proc.pid, 9)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        world.proxy.set()
+    stored = {"sha256:" + b for b in blobs_in(bp.store)}
+    for layer in world.multi.layers:
+        assert layer["digest"] not in stored or open(
+            os.path.join(bp.store, "blobs", "sha256", layer["digest"][7:]), "rb").read() == \
+            world.multi.blobs[layer["digest"]]
+    assert not os.path.exists(os.path.join(bp.store, "index.json"))
+    leftovers = os.listdir(ingest)
+    assert leftovers == [], leftovers
+    # The next pull completes from where the store is.
+    bp("--tls-verify=false", "-q", "pull", f"{world.proxy.host}/multi")
