@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -437,7 +438,7 @@ static int copy_entry(int src, int dst, const char *name, int depth, struct bert
 		if (s < 0 || d < 0)
 			return berth_fail_errno(err, errno, "open '%s'", name);
 		for (;;) {
-			ssize_t n = copy_file_range(s, NULL, d, NULL, 1 << 20, 0);
+			ssize_t n = sendfile(d, s, NULL, 1 << 20);
 			if (n < 0)
 				return berth_fail_errno(err, errno, "copy '%s'", name);
 			if (n == 0)
@@ -493,11 +494,25 @@ static int tmpcopyup(int destfd, int mntfd, struct berth_error **err)
 		return berth_fail_errno(err, errno, "tmpcopyup");
 	if (copy_tree(src, dst, 0, err) < 0)
 		return berth_wrap(err, "tmpcopyup");
-	/* The tmpfs root takes the owner and mode of the directory it covers. */
-	if (fstat(src, &st) == 0) {
-		if (fchown(dst, st.st_uid, st.st_gid) < 0 || fchmod(dst, st.st_mode & 07777) < 0)
-			return berth_fail_errno(err, errno, "tmpcopyup: chown the tmpfs root");
-	}
+	/* The tmpfs root takes the owner of the directory it covers. */
+	if (fstat(src, &st) == 0 && fchown(dst, st.st_uid, st.st_gid) < 0)
+		return berth_fail_errno(err, errno, "tmpcopyup: chown the tmpfs root");
+	return 0;
+}
+
+/* Without mode=, a tmpfs takes the mode of the directory it covers, as with runc (an image's
+ * /tmp stays 1777). */
+static int tmpfs_root_like_dest(int destfd, int mntfd, const struct mount_opts *o,
+				struct berth_error **err)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < o->params_len; i++)
+		if (strcmp(o->params[i].key, "mode") == 0)
+			return 0;
+	_cleanup_close_ int root = openat(mntfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0 || fstat(destfd, &st) < 0 || fchmod(root, st.st_mode & 07777) < 0)
+		return berth_fail_errno(err, errno, "set the mode of the tmpfs root");
 	return 0;
 }
 
@@ -550,6 +565,9 @@ static int open_bind_source(const struct berth_container *c, const struct oci_mo
 		return berth_fail_errno(err, ENOMEM, "bind source");
 	*mntfd = open_tree(AT_FDCWD, src,
 			   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o->rbind ? AT_RECURSIVE : 0));
+	if (*mntfd < 0 && errno == EINVAL && !o->rbind)
+		return berth_fail_errno(err, errno, "open bind source '%s' (mounts below it are "
+					"locked in a user namespace: use rbind)", src);
 	if (*mntfd < 0)
 		return berth_fail_errno(err, errno, "open bind source '%s'", src);
 	return 0;
@@ -594,6 +612,16 @@ static int mount_fs(struct rootfs_ctx *ctx, const struct oci_mount *m, struct mo
 	return -1;
 }
 
+static int mount_open_idmapped_then_attach(struct rootfs_ctx *ctx, size_t idx,
+					   struct berth_error **err)
+{
+	int fd;
+
+	if (mount_open_idmapped(ctx->c, idx, &fd, err) < 0)
+		return -1;
+	return mount_config_entry(ctx, idx, fd, err);
+}
+
 int mount_config_entry(struct rootfs_ctx *ctx, size_t idx, int premounted,
 		       struct berth_error **err)
 {
@@ -617,8 +645,15 @@ int mount_config_entry(struct rootfs_ctx *ctx, size_t idx, int premounted,
 
 	if (o.bind) {
 		struct stat st;
+		/* Without a user namespace the init still has the host's privileges and can
+		 * make the idmapped tree itself; inside one only the parent can. */
+		if (mntfd < 0 && o.idmap && !ctx->userns) {
+			mount_opts_free(&o);
+			return mount_open_idmapped_then_attach(ctx, idx, err);
+		}
 		if (mntfd < 0 && o.idmap) {
-			berth_fail(err, "idmapped mount was not prepared by the parent");
+			berth_fail(err, "idmapped mount was not prepared by the parent "
+				   "(rootfs_open_idmapped)");
 			goto fail;
 		}
 		if (mntfd < 0 && open_bind_source(ctx->c, m, &o, &mntfd, err) < 0)
@@ -644,6 +679,8 @@ int mount_config_entry(struct rootfs_ctx *ctx, size_t idx, int premounted,
 			    : path_mkdirs(ctx->rootfd, dest, 0755, &destfd, err))
 			goto fail;
 		if (mount_fs(ctx, m, &o, destfd, &mntfd, err) < 0)
+			goto fail;
+		if (is_type(m, "tmpfs") && tmpfs_root_like_dest(destfd, mntfd, &o, err) < 0)
 			goto fail;
 		if (o.tmpcopyup && tmpcopyup(destfd, mntfd, err) < 0)
 			goto fail;
