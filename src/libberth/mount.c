@@ -740,7 +740,7 @@ static int userns_with_maps(const struct oci_id_mapping *uids, size_t nu,
 {
 	int ready[2], done[2];
 	char path[64], c = 0;
-	int ret = -1;
+	int ret = -1, proc_pid;
 
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return berth_fail_errno(err, errno, "pipe");
@@ -753,9 +753,13 @@ static int userns_with_maps(const struct oci_id_mapping *uids, size_t nu,
 	if (pid == 0) {
 		close(ready[0]);
 		close(done[1]);
-		if (unshare(CLONE_NEWUSER) < 0)
+		/* Our pid as the mounted /proc numbers it: the init runs this in its new pid
+		 * namespace, where fork()'s return value means nothing to the host's /proc. */
+		char self[32] = { 0 };
+		if (readlink("/proc/self", self, sizeof(self) - 1) <= 0 ||
+		    unshare(CLONE_NEWUSER) < 0)
 			_exit(1);
-		if (write(ready[1], &c, 1) != 1 || read(done[0], &c, 1) < 0)
+		if (write(ready[1], self, sizeof(self)) != sizeof(self) || read(done[0], &c, 1) < 0)
 			_exit(1);
 		_exit(0);
 	}
@@ -765,14 +769,16 @@ static int userns_with_maps(const struct oci_id_mapping *uids, size_t nu,
 		berth_fail_errno(err, errno, "fork");
 		goto out;
 	}
-	if (read(ready[0], &c, 1) != 1) {
+	char procpid[32];
+	if (read(ready[0], procpid, sizeof(procpid)) != sizeof(procpid) ||
+	    (proc_pid = atoi(procpid)) <= 0) {
 		berth_fail(err, "create a user namespace for the idmapped mount");
 		goto out;
 	}
-	if (write_map(pid, "uid_map", uids, nu, err) < 0 ||
-	    write_map(pid, "gid_map", gids, ng, err) < 0)
+	if (write_map(proc_pid, "uid_map", uids, nu, err) < 0 ||
+	    write_map(proc_pid, "gid_map", gids, ng, err) < 0)
 		goto out;
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)proc_pid);
 	*out = open(path, O_RDONLY | O_CLOEXEC);
 	if (*out < 0) {
 		berth_fail_errno(err, errno, "open %s", path);
