@@ -116,6 +116,45 @@ def test_kill_process_kills_with_sigsys(berth, bundle, cid):
     assert r.returncode == 128 + SIGSYS, (r.returncode, r.stderr)
 
 
+@pytest.mark.parametrize("action,exit_code,message", [
+    ("SCMP_ACT_KILL", 128 + SIGSYS, None),
+    ("SCMP_ACT_KILL_THREAD", 128 + SIGSYS, None),  # the only thread: the process dies
+    ("SCMP_ACT_TRAP", 128 + SIGSYS, None),  # SIGSYS, whose default action kills
+    ("SCMP_ACT_TRACE", 1, os.strerror(errno.ENOSYS)),  # no tracer attached
+    ("SCMP_ACT_LOG", 0, None),  # allowed, only logged
+])
+def test_each_action_has_its_effect(berth, bundle, cid, action, exit_code, message):
+    b = with_seccomp(bundle, ["/bin/mkdir", "/tmp/x"], allow_but(MKDIR, action))
+    r = run(berth, b, cid)
+    assert r.returncode == exit_code, (r.returncode, r.stderr)
+    if message:
+        assert message in r.stderr
+    assert os.path.isdir(os.path.join(b.rootfs, "tmp", "x")) == (exit_code == 0)
+
+
+@pytest.mark.parametrize("flag", ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                                  "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+                                  "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"])
+def test_filter_flags_are_accepted(berth, bundle, cid, flag):
+    # The flags change how the kernel treats the filter, not what it allows: the filter must
+    # be loaded (Seccomp: 2) and still deny mkdir.
+    profile = allow_but(MKDIR, "SCMP_ACT_ERRNO", errnoRet=errno.EXDEV)
+    profile["flags"] = [flag]
+    b = with_seccomp(bundle, ["/bin/sh", "-c", "grep ^Seccomp: /proc/self/status; mkdir /tmp/x"],
+                     profile)
+    r = run(berth, b, cid)
+    assert "Seccomp:\t2" in r.stdout, r.stderr
+    assert os.strerror(errno.EXDEV) in r.stderr
+
+
+def test_listed_architectures_keep_the_native_one(berth, bundle, cid):
+    profile = allow_but(MKDIR, "SCMP_ACT_ERRNO", errnoRet=errno.EXDEV)
+    profile["architectures"] = ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]
+    b = with_seccomp(bundle, ["/bin/mkdir", "/tmp/x"], profile)
+    r = run(berth, b, cid)
+    assert os.strerror(errno.EXDEV) in r.stderr  # the x86_64 rule is there too
+
+
 def test_docker_sized_profile_runs_a_shell(berth, bundle, cid):
     profile = docker_sized_profile()
     assert sum(len(s["names"]) for s in profile["syscalls"]) >= 300
