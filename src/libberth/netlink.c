@@ -26,6 +26,9 @@
 #include "util.h"
 
 #define PFX "config.json: linux.netDevices"
+/* Requests are a header and a few small attributes. Zeroed: libmnl 1.0.4 does not clear the
+ * padding after an attribute, and stack bytes have no business reaching the kernel. */
+#define REQUEST_SIZE 512
 
 static uint32_t next_seq(void)
 {
@@ -75,7 +78,7 @@ static int talk(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *
 static int set_link(struct mnl_socket *nl, int ifindex, const char *name, int netns_fd,
 		    unsigned int up)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[REQUEST_SIZE] = { 0 };
 	struct nlmsghdr *nlh = new_request(buf, RTM_NEWLINK, NLM_F_ACK);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
@@ -174,7 +177,7 @@ static int link_index_cb(const struct nlmsghdr *nlh, void *data)
 
 static int link_index(struct mnl_socket *nl, const char *name, int *ifindex)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[REQUEST_SIZE] = { 0 };
 	struct nlmsghdr *nlh = new_request(buf, RTM_GETLINK, NLM_F_ACK);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
@@ -257,7 +260,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 
 static int read_addresses(struct mnl_socket *nl, int ifindex, struct addr_list *list)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[REQUEST_SIZE] = { 0 };
 	struct nlmsghdr *nlh = new_request(buf, RTM_GETADDR, NLM_F_DUMP);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	int r;
@@ -274,7 +277,7 @@ static int read_addresses(struct mnl_socket *nl, int ifindex, struct addr_list *
 static int add_address(struct mnl_socket *nl, int ifindex, const struct addr *x,
 		       const char *label)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[REQUEST_SIZE] = { 0 };
 	struct nlmsghdr *nlh =
 		new_request(buf, RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
