@@ -1,0 +1,25 @@
+/*
+ * clone3 of a container's init into its namespaces and cgroup, and the handshake with it
+ * (see RUNTIME-PLAN in the design: GO → HOOKS → GO → READY). Returns once the init waits for
+ * start, or with the init's own error after it has been reaped.
+ */
+#ifndef BERTH_SPAWN_H
+#define BERTH_SPAWN_H
+
+#include "container.h"
+
+struct spawned {
+	pid_t pid;
+	int pidfd;
+	int pty_master;
+};
+
+/* `state_dirfd` is where the init binds its start socket. `state_json` is the state the hooks
+ * receive; spawn fills in the pid. `run_hooks` runs prestart+createRuntime in the parent. */
+int spawn_init(struct berth_container *c, int state_dirfd,
+	       int (*runtime_hooks)(struct berth_container *c, pid_t pid,
+				    struct berth_error **err),
+	       char *(*state_json)(struct berth_container *c, pid_t pid), struct spawned *out,
+	       struct berth_error **err);
+
+#endif
