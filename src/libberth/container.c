@@ -547,12 +547,12 @@ static int signal_pid(pid_t pid, int sig, struct berth_error **err)
 	int r;
 
 	if (pidfd < 0)
-		return berth_fail_errno(err, errno, "container not running");
+		return berth_fail_code(err, errno, "container not running");
 	r = syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 	close(pidfd);
 	if (r < 0) {
 		if (errno == ESRCH)
-			return berth_fail_errno(err, ESRCH, "container not running");
+			return berth_fail_code(err, ESRCH, "container not running");
 		return berth_fail_errno(err, errno, "kill");
 	}
 	return 0;
@@ -582,7 +582,7 @@ int container_kill(const char *id, const struct berth_options *o, int sig, bool 
 			r = cgroup_kill_all(cg, sig, err);
 		cgroup_free(cg);
 	} else if (e.status == STATUS_STOPPED) {
-		r = berth_fail_errno(err, ESRCH, "container not running");
+		r = berth_fail_code(err, ESRCH, "container not running");
 	} else {
 		r = signal_pid(e.st->pid, sig, err);
 	}

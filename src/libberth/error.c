@@ -66,6 +66,16 @@ int berth_fail_errno(struct berth_error **err, int errnum, const char *fmt, ...)
 	return -1;
 }
 
+int berth_fail_code(struct berth_error **err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_message(err, errnum, vformat(fmt, ap));
+	va_end(ap);
+	return -1;
+}
+
 int berth_wrap(struct berth_error **err, const char *fmt, ...)
 {
 	va_list ap;

@@ -20,6 +20,9 @@ int berth_fail(struct berth_error **err, const char *fmt, ...)
 /* Same, appending ": strerror(errnum)" and recording errnum; returns -1. */
 int berth_fail_errno(struct berth_error **err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Same, recording errnum without adding its text (for messages that already say it). */
+int berth_fail_code(struct berth_error **err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Prefix the existing message with "<context>: "; returns -1. */
 int berth_wrap(struct berth_error **err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

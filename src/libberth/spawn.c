@@ -145,6 +145,8 @@ static void __attribute__((noreturn)) child_main(struct berth_container *c, int 
 		sync_die(sock, err);
 	if ((listen_fd = bind_start_socket(state_dirfd, &err)) < 0)
 		sync_die(sock, err);
+	/* The state directory's fd carries create's flock: drop our copy of it. */
+	close(state_dirfd);
 
 	/* prestart and createRuntime hooks run in the parent while we wait here. */
 	if (sync_send(sock, SYNC_READY, 0, "hooks", -1) < 0 ||

@@ -101,8 +101,7 @@ int state_dir_create(const char *root, const char *id, char **path, struct berth
 		return berth_fail(err, "out of memory");
 	if (mkdir(dir, 0700) < 0) {
 		if (errno == EEXIST)
-			return berth_fail_errno(err, EEXIST, "container with id '%s' already exists",
-						id);
+			return berth_fail_code(err, EEXIST, "container with id '%s' already exists", id);
 		return berth_fail_errno(err, errno, "create state directory '%s'", dir);
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -133,7 +132,7 @@ int state_dir_open(const char *root, const char *id, char **path, struct berth_e
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return berth_fail_errno(err, ENOENT, "container '%s' does not exist", id);
+			return berth_fail_code(err, ENOENT, "container '%s' does not exist", id);
 		return berth_fail_errno(err, errno, "open state directory '%s'", dir);
 	}
 	if (lock_dir(fd, dir, err) < 0) {

@@ -14,7 +14,8 @@ from conftest import BERTH, mounts_under
 def wait_status(berth, cid, status, timeout=10):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if berth.state(cid)["status"] == status:
+        r = berth.run("state", cid, check=False)
+        if r.returncode == 0 and json.loads(r.stdout)["status"] == status:
             return
         time.sleep(0.02)
     assert berth.state(cid)["status"] == status
@@ -45,8 +46,21 @@ def test_run_exit_status_is_the_container_status(berth, bundle, cid):
 
 
 def test_run_killed_by_sigkill_gives_137(berth, bundle, cid):
-    b = bundle(["/bin/sh", "-c", "kill -9 $$"])
-    assert berth.run("run", "-b", b.path, cid, check=False).returncode == 137
+    # A pid namespace's init cannot be SIGKILLed from inside it, so kill it from outside.
+    b = bundle(["/bin/sleep", "30"])
+    run = subprocess.Popen(berth.cmd("run", "-b", b.path, cid))
+    wait_status(berth, cid, "running")
+    berth.run("kill", cid, "KILL")
+    assert run.wait(timeout=10) == 137
+
+
+def test_run_forwards_signals(berth, bundle, cid):
+    b = bundle(["/bin/sh", "-c", "trap 'exit 42' TERM; sleep 30 & wait"])
+    run = subprocess.Popen(berth.cmd("run", "-b", b.path, cid))
+    wait_status(berth, cid, "running")
+    time.sleep(0.1)
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=10) == 42
 
 
 def test_run_passes_stdio_through(berth, bundle, cid):
