@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "features-doc.h"
+#include "features.h"
 #include "spec.h"
 
 int cmd_spec(int argc, char **argv, struct berth_options *o, struct berth_error **err)

@@ -144,12 +144,16 @@ int caps_plan_make(const struct oci_capabilities *caps, struct caps_plan *plan,
 	if (plan->effective & ~plan->permitted)
 		return berth_fail(err, "process.capabilities.effective: %s is not in permitted",
 				  first_name(plan->effective & ~plan->permitted, name, sizeof(name)));
-	if (plan->ambient & ~(plan->permitted & plan->inheritable))
-		return berth_fail(err,
-				  "process.capabilities.ambient: %s must also be in permitted and "
-				  "inheritable",
-				  first_name(plan->ambient & ~(plan->permitted & plan->inheritable), name,
-					     sizeof(name)));
+	/* runc warns and skips an ambient capability the kernel would refuse, and its own
+	 * `runc spec` asks for some: do the same so those configs keep working. */
+	if (plan->ambient & ~(plan->permitted & plan->inheritable)) {
+		fprintf(stderr,
+			"berth: warning: process.capabilities.ambient: %s is not in both permitted "
+			"and inheritable: not raised\n",
+			first_name(plan->ambient & ~(plan->permitted & plan->inheritable), name,
+				   sizeof(name)));
+		plan->ambient &= plan->permitted & plan->inheritable;
+	}
 	if (plan->inheritable & ~(plan->bounding | have_inh))
 		return berth_fail(err, "process.capabilities.inheritable: %s is not in bounding",
 				  first_name(plan->inheritable & ~plan->bounding, name, sizeof(name)));

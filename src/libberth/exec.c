@@ -187,6 +187,9 @@ static void __attribute__((noreturn)) exec_child(struct exec_target *t, struct o
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_DUMPABLE, 0);
+	/* A notify agent's socket is on the host: connect before joining the mount namespace. */
+	if (seccomp_connect_listener(&t->c, &err) < 0)
+		sync_die(sock, err);
 	/* Everything but pid (already ours through clone3) in one atomic setns. */
 	if (t->ns & ~CLONE_NEWPID) {
 		if (setns(t->init_pidfd, t->ns & ~CLONE_NEWPID) < 0) {

@@ -8,7 +8,8 @@
 #include <string.h>
 #include <sys/capability.h>
 
-#include "features-doc.h"
+#include "features.h"
+#include "seccomp.h"
 #include "util.h"
 
 static const char *const hooks[] = { "prestart", "createRuntime", "createContainer",
@@ -103,8 +104,10 @@ int berth_features(struct oci_features **out, struct berth_error **err)
 	l->cgroup->has_systemd = l->cgroup->has_systemd_user = true;
 	l->cgroup->has_rdma = true;
 	l->cgroup->rdma = true;
-	if (seccomp_features_fill(&l->seccomp) < 0)
-		goto oom;
+	if (seccomp_features(&l->seccomp, err) < 0) {
+		oci_free(&oci_features_type, f);
+		return -1;
+	}
 	l->apparmor = enabled(true);
 	l->selinux = enabled(true);
 	l->intel_rdt = enabled(false);

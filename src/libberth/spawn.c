@@ -153,6 +153,9 @@ static void __attribute__((noreturn)) child_main(struct berth_container *c, int 
 	    expect(sock, SYNC_GO, NULL, NULL, &err) < 0)
 		_exit(1);
 
+	/* A notify agent's socket is on the host: connect before the root changes. */
+	if (seccomp_connect_listener(c, &err) < 0)
+		sync_die(sock, err);
 	if (rootfs_prepare(c, &err) < 0)
 		sync_die(sock, err);
 	if (p->terminal) {

@@ -29,9 +29,22 @@ class Berth:
         return [self.binary, "--root", self.root, *map(str, args)]
 
     def run(self, *args, check=True, timeout=30, input=None, stdin=None, env=None, **kw):
-        stdin_arg = {} if input is not None else {"stdin": stdin if stdin is not None else subprocess.DEVNULL}
-        r = subprocess.run(self.cmd(*args), capture_output=True, text=True, timeout=timeout,
-                           input=input, env=env, **stdin_arg, **kw)
+        """Run berth and return a CompletedProcess with text stdout/stderr.
+
+        Output goes through files, not pipes: a created or detached container keeps the
+        caller's stdio open (as with runc), so waiting for EOF on a pipe would never end."""
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            if input is not None:
+                stdin = tempfile.TemporaryFile()
+                stdin.write(input.encode())
+                stdin.seek(0)
+            r = subprocess.run(self.cmd(*args), stdout=out, stderr=err, timeout=timeout,
+                               stdin=stdin if stdin is not None else subprocess.DEVNULL,
+                               env=env, **kw)
+            out.seek(0)
+            err.seek(0)
+            r.stdout = out.read().decode(errors="replace")
+            r.stderr = err.read().decode(errors="replace")
         if check and r.returncode != 0:
             raise AssertionError(f"berth {' '.join(map(str, args))} exited {r.returncode}:\n"
                                  f"stdout: {r.stdout}\nstderr: {r.stderr}")
