@@ -27,6 +27,7 @@
 #include "cgroup.h"
 #include "hooks.h"
 #include "lifecycle.h"
+#include "rootfs.h"
 #include "seccomp.h"
 #include "spawn.h"
 #include "state.h"
@@ -87,7 +88,7 @@ static int validate_config(struct berth_container *c, struct berth_error **err)
 		return berth_fail_errno(err, errno, "config.json: root.path: '%s'", c->rootfs);
 	if (!S_ISDIR(st.st_mode))
 		return berth_fail(err, "config.json: root.path: '%s' is not a directory", c->rootfs);
-	return 0;
+	return rootfs_validate(cfg, err);
 }
 
 static void container_free(struct berth_container *c)

@@ -73,16 +73,16 @@ static int expect(int sock, enum sync_type want, char **text, int *fd, struct be
 	return 0;
 }
 
-/* The start socket: `berth start` connects to it; the init waits in accept(). It is bound by
- * a name relative to the state directory, since the full path may exceed sun_path. */
+/* The start socket: `berth start` connects to it; the init waits in accept(). The parent
+ * binds it, since in a user namespace the init may not enter the state directory; the name
+ * goes through /proc/self/fd because the full path may exceed sun_path. */
 static int bind_start_socket(int state_dirfd, struct berth_error **err)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	int fd;
 
-	if (fchdir(state_dirfd) < 0)
-		return berth_fail_errno(err, errno, "enter the state directory");
-	strcpy(addr.sun_path, STATE_START_SOCKET);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/" STATE_START_SOCKET,
+		 state_dirfd);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return berth_fail_errno(err, errno, "create the start socket");
@@ -113,17 +113,19 @@ static int wait_for_start(int listen_fd, struct berth_error **err)
 }
 
 static void __attribute__((noreturn)) child_main(struct berth_container *c, int sock,
-						 int state_dirfd, unsigned long flags)
+						 int state_dirfd, int listen_fd, unsigned long flags)
 {
 	struct oci_config *cfg = c->config;
 	struct oci_process *p = cfg->process;
 	struct berth_error *err = NULL;
 	_cleanup_free_ char *state_json = NULL;
-	int listen_fd, conn, master = -1;
+	int conn, master = -1;
 
 	/* Die with the parent until the handshake is over; never be dumpable before execve. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_DUMPABLE, 0);
+	/* The state directory's fd carries create's flock: drop our copy of it. */
+	close(state_dirfd);
 
 	if (expect(sock, SYNC_GO, &state_json, NULL, &err) < 0)
 		_exit(1);
@@ -143,10 +145,6 @@ static void __attribute__((noreturn)) child_main(struct berth_container *c, int 
 		sync_die(sock, err);
 	if (process_prepare(c, p, &err) < 0)
 		sync_die(sock, err);
-	if ((listen_fd = bind_start_socket(state_dirfd, &err)) < 0)
-		sync_die(sock, err);
-	/* The state directory's fd carries create's flock: drop our copy of it. */
-	close(state_dirfd);
 
 	/* prestart and createRuntime hooks run in the parent while we wait here. */
 	if (sync_send(sock, SYNC_READY, 0, "hooks", -1) < 0 ||
@@ -205,6 +203,7 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 	struct clone_args args = { .exit_signal = SIGCHLD };
 	unsigned long ns_flags;
 	_cleanup_free_ char *json = NULL;
+	_cleanup_close_ int listen_fd = -1;
 	int socks[2], pidfd = -1, cgroup_fd;
 	pid_t pid;
 
@@ -215,8 +214,15 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 		return -1;
 	if (namespaces_join_before_clone(c->config, err) < 0)
 		return -1;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0)
+	if ((listen_fd = bind_start_socket(state_dirfd, err)) < 0)
+		return -1;
+	/* Idmapped mounts must be made here: inside a user namespace the init cannot. */
+	if (rootfs_open_idmapped(c, err) < 0)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0) {
+		rootfs_close_idmapped();
 		return berth_fail_errno(err, errno, "socketpair");
+	}
 
 	args.flags = ns_flags | CLONE_PIDFD;
 	args.pidfd = (uintptr_t)&pidfd;
@@ -226,6 +232,8 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 		args.cgroup = cgroup_fd;
 	}
 	pid = sys_clone3(&args);
+	if (pid != 0)
+		rootfs_close_idmapped();
 	if (pid < 0) {
 		int e = errno;
 		close(socks[0]);
@@ -234,7 +242,7 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 	}
 	if (pid == 0) {
 		close(socks[0]);
-		child_main(c, socks[1], state_dirfd, ns_flags);
+		child_main(c, socks[1], state_dirfd, listen_fd, ns_flags);
 	}
 	close(socks[1]);
 	out->pid = pid;
