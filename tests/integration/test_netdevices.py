@@ -1,7 +1,7 @@
 """Network devices: loopback in a new network namespace and linux.netDevices.
 
 Every test works inside a network namespace it creates: the test's veth interfaces
-live there, berth runs inside it (ip netns exec), so that namespace is the "runtime's" one.
+live there, berth runs inside it (nsenter --net), so that namespace is the "runtime's" one.
 The host's own interfaces are never touched and traffic stays between those namespaces.
 """
 import os
@@ -33,13 +33,18 @@ def netns():
 
 
 def run_in(netns, berth, b, cid):
-    cmd = ["ip", "netns", "exec", netns] + berth.cmd("run", "--bundle", b.path, cid)
+    # nsenter rather than `ip netns exec`, which also mounts the namespace's own /sys and so
+    # hides /sys/fs/cgroup from berth.
+    cmd = ["nsenter", "--net=/run/netns/" + netns] + berth.cmd("run", "--bundle", b.path, cid)
     return subprocess.run(cmd, capture_output=True, text=True, timeout=30,
                           stdin=subprocess.DEVNULL)
 
 
 def container(bundle, script, devices=None):
     b = bundle(args=["/bin/sh", "-c", script])
+    caps = b.config["process"]["capabilities"]
+    for kind in ("bounding", "effective", "permitted"):  # ping needs a raw socket
+        caps[kind] = caps.get(kind, []) + ["CAP_NET_RAW"]
     lx = b.config["linux"]
     if not any(n["type"] == "network" for n in lx["namespaces"]):
         lx["namespaces"].append({"type": "network"})

@@ -19,6 +19,7 @@ NR_MKDIR = 83  # x86_64
 
 def with_seccomp(bundle, args, profile):
     b = bundle(args=args)
+    b.config["root"]["readonly"] = False  # the tests write to /tmp and look in the rootfs
     b.config["linux"]["seccomp"] = profile
     return b.save()
 
