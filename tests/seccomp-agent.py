@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 """A seccomp agent for the tests: the other end of linux.seccomp.listenerPath.
 
-    seccomp-agent.py SOCKET LOG ERRNO
+    seccomp-agent.py SOCKET LOG ERRNO [CONNECTIONS]
 
-Listens on the unix socket SOCKET, takes one connection, reads the container process state
-(JSON) with the notify fd (SCM_RIGHTS), then answers every notified syscall with -ERRNO
-(or 0 when ERRNO is 0, i.e. a success that does nothing). LOG receives one JSON line with
-the state, then one line per notification: {"nr": ..., "pid": ..., "args": [...]}.
-It exits when every process using the filter is gone. Prints "ready" once listening.
+Listens on the unix socket SOCKET, takes CONNECTIONS connections (default 1: the init; one
+more per `exec`), reads from each the container process state (JSON) with the notify fd
+(SCM_RIGHTS), then answers every notified syscall with -ERRNO (or 0 when ERRNO is 0, i.e. a
+success that does nothing). LOG receives one JSON line per connection with its state, and one
+line per notification: {"nr": ..., "pid": ..., "args": [...]}. It exits when every process
+using any of the filters is gone. Prints "ready" once listening.
 """
 import array
 import errno
@@ -17,6 +18,7 @@ import os
 import socket
 import struct
 import sys
+import threading
 
 # linux/seccomp.h: struct seccomp_notif is 80 bytes, struct seccomp_notif_resp 24;
 # SECCOMP_IOCTL_NOTIF_RECV/SEND are _IOWR('!', 0/1, <that struct>).
@@ -46,7 +48,7 @@ def receive_state(conn):
     return json.loads(data), list(fds)
 
 
-def serve(fd, answer, log):
+def serve(fd, answer, log, lock):
     while True:
         buf = bytearray(NOTIF.size)
         try:
@@ -57,8 +59,9 @@ def serve(fd, answer, log):
             return  # ENOENT: nobody uses the filter any more
         fields = NOTIF.unpack(buf)
         notif_id, pid, nr, args = fields[0], fields[1], fields[3], list(fields[6:12])
-        log.write(json.dumps({"nr": nr, "pid": pid, "args": args}) + "\n")
-        log.flush()
+        with lock:
+            log.write(json.dumps({"nr": nr, "pid": pid, "args": args}) + "\n")
+            log.flush()
         resp = RESP.pack(notif_id, 0, -answer if answer else 0, 0)
         try:
             fcntl.ioctl(fd, NOTIF_SEND, bytearray(resp), True)
@@ -69,19 +72,28 @@ def serve(fd, answer, log):
 
 def main():
     path, log_path, answer = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    connections = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     srv.bind(path)
-    srv.listen(1)
+    srv.listen(connections)
     print("ready", flush=True)
-    conn, _ = srv.accept()
-    state, fds = receive_state(conn)
-    conn.close()
-    srv.close()
+    lock = threading.Lock()
+    threads = []
     with open(log_path, "w") as log:
-        log.write(json.dumps({"state": state, "nfds": len(fds)}) + "\n")
-        log.flush()
-        if fds:
-            serve(fds[0], answer, log)
+        for _ in range(connections):
+            conn, _ = srv.accept()
+            state, fds = receive_state(conn)
+            conn.close()
+            with lock:
+                log.write(json.dumps({"state": state, "nfds": len(fds)}) + "\n")
+                log.flush()
+            if fds:
+                t = threading.Thread(target=serve, args=(fds[0], answer, log, lock))
+                t.start()
+                threads.append(t)
+        srv.close()
+        for t in threads:
+            t.join()
 
 
 if __name__ == "__main__":
