@@ -1,7 +1,7 @@
 /*
- * Bundles from images. config.json is written with yajl_gen from a small default that mirrors
- * `runc spec` (to be merged with libberth's default builder once both exist), overlaid with
- * the image's Entrypoint/Cmd, Env, WorkingDir and User. User and group names are resolved
+ * Bundles from images. config.json is berth's default spec (berth_default_spec(), what
+ * `berth spec` writes) parsed into libocispec's struct oci_config, overlaid with the image's
+ * Entrypoint/Cmd, Env, WorkingDir, User and metadata, and generated again. User and group names are resolved
  * against the image's own /etc/passwd and /etc/group, opened inside the rootfs so a hostile
  * symlink there cannot make us read the host's files.
  * This file must never write outside DIR.
@@ -16,14 +16,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 #include "bundle.h"
+#include "runtime.h"
+#include "spec.h"
 #include "unpack.h"
 #include "util.h"
-
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct user {
 	uint32_t uid, gid;
@@ -163,103 +162,29 @@ static int resolve_user(int rootfd, const char *spec, struct user *u, struct ber
 
 /* ---- config.json ------------------------------------------------------------------------ */
 
-static void s(yajl_gen g, const char *str)
+static void strv_clear(char ***v, size_t *len)
 {
-	yajl_gen_string(g, (const unsigned char *)str, strlen(str));
+	for (size_t i = 0; i < *len; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*len = 0;
 }
 
-static void kv(yajl_gen g, const char *k, const char *v)
+/* Append copies of n strings; on failure what was appended stays for oci_free. */
+static int strv_add(char ***v, size_t *len, char *const *add, size_t n)
 {
-	s(g, k);
-	s(g, v);
-}
+	char **nv = realloc(*v, (*len + n + 1) * sizeof(char *));
 
-static void num(yajl_gen g, const char *k, long long v)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%lld", v);
-	s(g, k);
-	yajl_gen_number(g, buf, n);
-}
-
-static void strs(yajl_gen g, const char *k, const char *const *v, size_t n)
-{
-	s(g, k);
-	yajl_gen_array_open(g);
-	for (size_t i = 0; i < n; i++)
-		s(g, v[i]);
-	yajl_gen_array_close(g);
-}
-
-static void mount(yajl_gen g, const char *dst, const char *type, const char *src,
-		  const char *const *opts, size_t nopts)
-{
-	yajl_gen_map_open(g);
-	kv(g, "destination", dst);
-	kv(g, "type", type);
-	kv(g, "source", src);
-	if (nopts)
-		strs(g, "options", opts, nopts);
-	yajl_gen_map_close(g);
-}
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
-/* runc spec's defaults for what an image does not say. */
-static void default_mounts(yajl_gen g)
-{
-	static const char *dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k" };
-	static const char *pts[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5" };
-	static const char *shm[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" };
-	static const char *mq[] = { "nosuid", "noexec", "nodev" };
-	static const char *sys[] = { "nosuid", "noexec", "nodev", "ro" };
-	static const char *cg[] = { "nosuid", "noexec", "nodev", "relatime", "ro" };
-
-	s(g, "mounts");
-	yajl_gen_array_open(g);
-	mount(g, "/proc", "proc", "proc", NULL, 0);
-	mount(g, "/dev", "tmpfs", "tmpfs", dev, N(dev));
-	mount(g, "/dev/pts", "devpts", "devpts", pts, N(pts));
-	mount(g, "/dev/shm", "tmpfs", "shm", shm, N(shm));
-	mount(g, "/dev/mqueue", "mqueue", "mqueue", mq, N(mq));
-	mount(g, "/sys", "sysfs", "sysfs", sys, N(sys));
-	mount(g, "/sys/fs/cgroup", "cgroup", "cgroup", cg, N(cg));
-	yajl_gen_array_close(g);
-}
-
-static void default_linux(yajl_gen g)
-{
-	static const char *masked[] = { "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
-					"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-					"/proc/sched_debug", "/sys/firmware", "/proc/scsi" };
-	static const char *ro[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-				    "/proc/sysrq-trigger" };
-	static const char *ns[] = { "pid", "network", "ipc", "uts", "mount", "cgroup" };
-
-	s(g, "linux");
-	yajl_gen_map_open(g);
-	s(g, "resources");
-	yajl_gen_map_open(g);
-	s(g, "devices");
-	yajl_gen_array_open(g);
-	yajl_gen_map_open(g);
-	s(g, "allow");
-	yajl_gen_bool(g, 0);
-	kv(g, "access", "rwm");
-	yajl_gen_map_close(g);
-	yajl_gen_array_close(g);
-	yajl_gen_map_close(g);
-	s(g, "namespaces");
-	yajl_gen_array_open(g);
-	for (size_t i = 0; i < N(ns); i++) {
-		yajl_gen_map_open(g);
-		kv(g, "type", ns[i]);
-		yajl_gen_map_close(g);
+	if (nv == NULL)
+		return -1;
+	*v = nv;
+	for (size_t i = 0; i < n; i++) {
+		if ((nv[*len] = strdup(add[i])) == NULL)
+			return -1;
+		(*len)++;
 	}
-	yajl_gen_array_close(g);
-	strs(g, "maskedPaths", masked, N(masked));
-	strs(g, "readonlyPaths", ro, N(ro));
-	yajl_gen_map_close(g);
+	return 0;
 }
 
 static bool env_has(const struct oci_image_exec_config *c, const char *name)
@@ -298,127 +223,107 @@ static char *object_keys(const char *json)
 	return out;
 }
 
-static int generate_config(const struct oci_image_config *img, const struct user *u,
-			   const char *manifest_digest, char **args, size_t nargs, char **json,
-			   size_t *len, struct berth_error **err)
+/*
+ * The process as `docker run` starts it: Entrypoint + Cmd (ARGS replace Cmd), the image's Env
+ * with the default PATH and the user's HOME when it names none, no terminal (so no TERM).
+ */
+static int set_process(struct oci_process *p, const struct oci_image_exec_config *c, struct user *u,
+		       char **args, size_t nargs)
 {
-	static const char *caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" };
-	static const char *capsets[] = { "bounding", "effective", "permitted", "ambient" };
+	_cleanup_free_ char *path = NULL, *home = NULL;
+
+	strv_clear(&p->args, &p->args_len);
+	if (c && strv_add(&p->args, &p->args_len, c->entrypoint, c->entrypoint_len) < 0)
+		return -1;
+	if (nargs ? strv_add(&p->args, &p->args_len, args, nargs) < 0
+		  : c && strv_add(&p->args, &p->args_len, c->cmd, c->cmd_len) < 0)
+		return -1;
+
+	for (size_t i = 0; i < p->env_len && !path && !env_has(c, "PATH"); i++)
+		if (strncmp(p->env[i], "PATH=", 5) == 0)
+			path = steal_pointer(&p->env[i]);
+	strv_clear(&p->env, &p->env_len);
+	if (path && strv_add(&p->env, &p->env_len, &path, 1) < 0)
+		return -1;
+	if (c && strv_add(&p->env, &p->env_len, c->env, c->env_len) < 0)
+		return -1;
+	if (!env_has(c, "HOME") &&
+	    (asprintf(&home, "HOME=%s", u->home && *u->home ? u->home : "/") < 0 ||
+	     strv_add(&p->env, &p->env_len, &home, 1) < 0))
+		return -1;
+
+	free(p->cwd);
+	p->cwd = strdup(c && c->working_dir && *c->working_dir ? c->working_dir : "/");
+	p->terminal = false;
+	p->user->uid = u->uid;
+	p->user->gid = u->gid;
+	free(p->user->additional_gids);
+	p->user->additional_gids = steal_pointer(&u->groups);
+	p->user->additional_gids_len = u->ngroups;
+	return p->cwd ? 0 : -1;
+}
+
+/* The image's metadata, with the keys image-spec's conversion rules give. */
+static int set_annotations(struct oci_map *ann, const struct oci_image_config *img,
+			   const char *manifest_digest)
+{
 	const struct oci_image_exec_config *c = img->config;
 	_cleanup_free_ char *ports = object_keys(c ? c->exposed_ports : NULL);
 	_cleanup_free_ char *volumes = object_keys(c ? c->volumes : NULL);
-	const unsigned char *buf;
-	size_t argc = 0;
-	yajl_gen g;
+	const char *const meta[][2] = {
+		{ "org.opencontainers.image.os", img->os },
+		{ "org.opencontainers.image.architecture", img->architecture },
+		{ "org.opencontainers.image.created", img->created },
+		{ "org.opencontainers.image.author", img->author },
+		{ "org.opencontainers.image.exposedPorts", ports },
+		{ "org.opencontainers.image.stopSignal", c ? c->stop_signal : NULL },
+		{ "berth.image.volumes", volumes },
+		{ "berth.image.manifest-digest", manifest_digest },
+	};
 
-	argc = (c ? c->entrypoint_len : 0) + (nargs ? nargs : (c ? c->cmd_len : 0));
-	if (argc == 0)
-		return berth_fail(err, "image has no Entrypoint or Cmd: give the command after --");
-	g = yajl_gen_alloc(NULL);
-	if (g == NULL)
-		return berth_fail(err, "out of memory");
-	yajl_gen_config(g, yajl_gen_beautify, 1);
-	yajl_gen_config(g, yajl_gen_indent_string, "\t");
-	yajl_gen_config(g, yajl_gen_escape_solidus, 0);
-
-	yajl_gen_map_open(g);
-	kv(g, "ociVersion", BERTH_SPEC_VERSION);
-	s(g, "process");
-	yajl_gen_map_open(g);
-	s(g, "terminal");
-	yajl_gen_bool(g, 0);
-	s(g, "user");
-	yajl_gen_map_open(g);
-	num(g, "uid", u->uid);
-	num(g, "gid", u->gid);
-	if (u->ngroups) {
-		s(g, "additionalGids");
-		yajl_gen_array_open(g);
-		for (size_t i = 0; i < u->ngroups; i++) {
-			char b[16];
-			int n = snprintf(b, sizeof(b), "%u", u->groups[i]);
-			yajl_gen_number(g, b, n);
-		}
-		yajl_gen_array_close(g);
-	}
-	yajl_gen_map_close(g);
-	s(g, "args");
-	yajl_gen_array_open(g);
-	for (size_t i = 0; c && i < c->entrypoint_len; i++)
-		s(g, c->entrypoint[i]);
-	if (nargs) {
-		for (size_t i = 0; i < nargs; i++)
-			s(g, args[i]);
-	} else {
-		for (size_t i = 0; c && i < c->cmd_len; i++)
-			s(g, c->cmd[i]);
-	}
-	yajl_gen_array_close(g);
-	s(g, "env");
-	yajl_gen_array_open(g);
-	if (!env_has(c, "PATH"))
-		s(g, DEFAULT_PATH);
-	for (size_t i = 0; c && i < c->env_len; i++)
-		s(g, c->env[i]);
-	if (!env_has(c, "HOME")) {
-		_cleanup_free_ char *home = NULL;
-		if (asprintf(&home, "HOME=%s", u->home && *u->home ? u->home : "/") >= 0)
-			s(g, home);
-	}
-	yajl_gen_array_close(g);
-	kv(g, "cwd", c && c->working_dir && *c->working_dir ? c->working_dir : "/");
-	s(g, "capabilities");
-	yajl_gen_map_open(g);
-	for (size_t i = 0; i < N(capsets); i++)
-		strs(g, capsets[i], caps, N(caps));
-	yajl_gen_map_close(g);
-	s(g, "rlimits");
-	yajl_gen_array_open(g);
-	yajl_gen_map_open(g);
-	kv(g, "type", "RLIMIT_NOFILE");
-	num(g, "hard", 1024);
-	num(g, "soft", 1024);
-	yajl_gen_map_close(g);
-	yajl_gen_array_close(g);
-	s(g, "noNewPrivileges");
-	yajl_gen_bool(g, 1);
-	yajl_gen_map_close(g);
-
-	s(g, "root");
-	yajl_gen_map_open(g);
-	kv(g, "path", "rootfs");
-	s(g, "readonly");
-	yajl_gen_bool(g, 1);
-	yajl_gen_map_close(g);
-	kv(g, "hostname", "berth");
-	default_mounts(g);
-	default_linux(g);
-
-	/* The image's metadata, with the keys image-spec's conversion rules give. */
-	s(g, "annotations");
-	yajl_gen_map_open(g);
 	for (size_t i = 0; c && i < c->labels.len; i++)
-		kv(g, c->labels.keys[i], c->labels.values[i]);
-	kv(g, "org.opencontainers.image.os", img->os);
-	kv(g, "org.opencontainers.image.architecture", img->architecture);
-	if (img->created)
-		kv(g, "org.opencontainers.image.created", img->created);
-	if (img->author)
-		kv(g, "org.opencontainers.image.author", img->author);
-	if (ports)
-		kv(g, "org.opencontainers.image.exposedPorts", ports);
-	if (c && c->stop_signal)
-		kv(g, "org.opencontainers.image.stopSignal", c->stop_signal);
-	if (volumes)
-		kv(g, "berth.image.volumes", volumes);
-	kv(g, "berth.image.manifest-digest", manifest_digest);
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
+		if (oci_map_set(ann, c->labels.keys[i], c->labels.values[i]) < 0)
+			return -1;
+	for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]); i++)
+		if (meta[i][1] && oci_map_set(ann, meta[i][0], meta[i][1]) < 0)
+			return -1;
+	return 0;
+}
 
-	yajl_gen_get_buf(g, &buf, len);
-	*json = strndup((const char *)buf, *len);
-	yajl_gen_free(g);
-	return *json ? 0 : berth_fail(err, "out of memory");
+/* berth's default spec (what `berth spec` writes) with the image's settings in it. */
+static int generate_config(const struct oci_image_config *img, struct user *u,
+			   const char *manifest_digest, char **args, size_t nargs, char **json,
+			   size_t *len, struct berth_error **err)
+{
+	const struct oci_image_exec_config *c = img->config;
+	const char *text = berth_default_spec();
+	struct oci_config *cfg = NULL;
+	char *msg = NULL;
+	void *out;
+	int rc = -1;
+
+	if ((c ? c->entrypoint_len : 0) + (nargs ? nargs : (c ? c->cmd_len : 0)) == 0)
+		return berth_fail(err, "image has no Entrypoint or Cmd: give the command after --");
+	if (oci_parse(&oci_config_type, text, strlen(text), "berth default spec", &out, &msg) < 0)
+		return berth_fail_take(err, 0, msg);
+	cfg = out;
+	if (cfg->process == NULL || cfg->process->user == NULL) {
+		berth_fail(err, "berth default spec: process.user: expected an object");
+		goto out;
+	}
+	if (set_process(cfg->process, c, u, args, nargs) < 0 ||
+	    set_annotations(&cfg->annotations, img, manifest_digest) < 0) {
+		berth_fail(err, "out of memory");
+		goto out;
+	}
+	if (oci_generate(&oci_config_type, cfg, true, json, len, &msg) < 0) {
+		berth_fail_take(err, 0, msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	oci_free(&oci_config_type, cfg);
+	return rc;
 }
 
 static int read_json_blob(struct store *st, const char *digest, const struct oci_type *type,
@@ -442,7 +347,8 @@ static int write_config(int dirfd, const char *json, size_t len, struct berth_er
 
 	if (fd < 0)
 		return berth_fail_errno(err, errno, "create config.json");
-	if (write(fd, json, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
+	/* oci_generate's pretty output already ends with a newline. */
+	if (write(fd, json, len) != (ssize_t)len ||
 	    renameat(dirfd, ".config.json.tmp", dirfd, "config.json") < 0) {
 		int e = errno ? errno : EIO;
 		unlinkat(dirfd, ".config.json.tmp", 0);

@@ -1,7 +1,7 @@
 /*
  * `bundle`: unpack an image from the store into DIR/rootfs and write DIR/config.json from the
- * image config merged into berth's default spec (runc's `runc spec` defaults, with
- * process.terminal false). Extra arguments replace Cmd as `docker run IMAGE ARGS` does.
+ * image config merged into berth's default spec (berth_default_spec(), what `berth spec`
+ * writes), with process.terminal false. Extra arguments replace Cmd as `docker run IMAGE ARGS` does.
  * This file must never talk to a network.
  */
 #ifndef PULL_BUNDLE_H

@@ -4,10 +4,19 @@ import os
 import stat
 import subprocess
 
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
 
 def load_config(bundle):
     with open(os.path.join(bundle, "config.json")) as f:
         return json.load(f)
+
+
+def berth_spec(tmp):
+    d = os.path.join(tmp, "spec")
+    os.mkdir(d)
+    subprocess.run([os.path.join(TOP, "berth"), "spec", "--bundle", d], check=True)
+    return load_config(d)
 
 
 def test_bundle_pulls_when_missing_and_runs_the_static_hello(world, bp):
@@ -26,11 +35,13 @@ def test_bundle_pulls_when_missing_and_runs_the_static_hello(world, bp):
     assert cfg["process"]["cwd"] == "/"
     assert cfg["process"]["env"][0].startswith("PATH=/usr/local/sbin")
     assert "GREETING=hi" in cfg["process"]["env"]
-    assert cfg["root"] == {"path": "rootfs", "readonly": True}
-    assert [m["destination"] for m in cfg["mounts"]] == [
-        "/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/sys/fs/cgroup"]
-    assert {n["type"] for n in cfg["linux"]["namespaces"]} == {
-        "pid", "network", "ipc", "uts", "mount", "cgroup"}
+    assert cfg["process"]["user"] == {"uid": 0, "gid": 0}
+    # Everything the image does not say is berth's one default, the document `berth spec` writes.
+    default = berth_spec(bp.tmp)
+    for key in ("capabilities", "rlimits", "noNewPrivileges"):
+        assert cfg["process"][key] == default["process"][key], key
+    assert {k: v for k, v in cfg.items() if k not in ("process", "annotations")} == {
+        k: v for k, v in default.items() if k != "process"}
     # A second bundle of the same image does not pull again.
     p = bp("bundle", f"{world.plain.host}/hello", os.path.join(bp.tmp, "hello2"))
     assert p.stdout == "" and p.stderr == ""
@@ -117,9 +128,8 @@ def test_hostile_layers_never_write_outside_the_rootfs(world, bp):
 
 def runtime():
     """berth once its `run` works; until then runc, which reads the same config.json."""
-    top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-    if os.path.exists(os.path.join(top, "src", "cmd", "run.c")):
-        return [os.path.join(top, "berth")]
+    if os.path.exists(os.path.join(TOP, "src", "cmd", "run.c")):
+        return [os.path.join(TOP, "berth")]
     return ["runc"]
 
 
