@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -24,6 +25,10 @@
 /* Classic BPF programs are at most BPF_MAXINSNS (4096) instructions of 8 bytes. */
 #define MAX_BPF (4096 * 8)
 #define MAX_ENTRY (16u << 20)
+/* The state root is usually tmpfs (memory): past this many entries (~20 KiB each for a
+ * Docker-sized profile) the cache is emptied before the next one is stored. Real hosts use a
+ * handful of profiles, so this only bounds a runaway of distinct ones. */
+#define MAX_ENTRIES 128
 
 static uint64_t fnv1a64(const char *p, size_t n)
 {
@@ -136,6 +141,32 @@ bool seccomp_cache_lookup(const char *root, const char *key, size_t key_len,
 	return true;
 }
 
+static bool is_entry(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 4 && strcmp(name + n - 4, ".bpf") == 0;
+}
+
+static void trim_cache(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t count = 0;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		count += is_entry(e->d_name);
+	if (count >= MAX_ENTRIES) {
+		rewinddir(d);
+		while ((e = readdir(d)) != NULL)
+			if (is_entry(e->d_name))
+				unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
 void seccomp_cache_store(const char *root, const char *key, size_t key_len,
 			 const struct seccomp_blob *blob)
 {
@@ -149,6 +180,7 @@ void seccomp_cache_store(const char *root, const char *key, size_t key_len,
 	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return;
+	trim_cache(dir);
 	path = entry_path(root, key, key_len);
 	if (path == NULL || asprintf(&tmp, "%s.%d.tmp", path, (int)getpid()) < 0) {
 		tmp = NULL;
