@@ -3,6 +3,7 @@ and the errors for malformed profiles."""
 import errno
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -389,3 +390,32 @@ def test_exec_state_names_the_running_container(berth, bundle, cid, agent):
     init_pid, _, states, _ = exec_under_agent(berth, bundle, cid, agent)
     assert states[1]["state"]["status"] == "running"
     assert states[1]["state"]["pid"] == init_pid
+
+
+def test_cache_is_emptied_when_it_is_full(berth, bundle, cid):
+    d = os.path.join(berth.root, "seccomp-cache")
+    os.makedirs(d, exist_ok=True)
+    for i in range(128):
+        with open(os.path.join(d, "%016x.bpf" % i), "w") as f:
+            f.write("stale")
+    profile = allow_but(MKDIR, "SCMP_ACT_ERRNO", errnoRet=errno.EXDEV)
+    profile["syscalls"].append({"names": ["trim_probe_%d" % os.getpid()], "action": "SCMP_ACT_LOG"})
+    r = run(berth, with_seccomp(bundle, ["/bin/mkdir", "/tmp/x"], profile), cid)
+    assert os.strerror(errno.EXDEV) in r.stderr
+    assert len(os.listdir(d)) == 1  # only the entry just compiled
+
+
+def test_features_lists_what_seccomp_supports(berth):
+    f = json.loads(berth.run("features").stdout)["linux"]["seccomp"]
+    assert f["enabled"] is True
+    assert set(f["actions"]) == {"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+                                 "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE",
+                                 "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY"}
+    assert len(f["operators"]) == 7 and "SCMP_CMP_MASKED_EQ" in f["operators"]
+    assert {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"} <= set(f["archs"])
+    assert len(f["knownFlags"]) == 4
+    assert set(f["supportedFlags"]) <= set(f["knownFlags"])
+    # WAIT_KILLABLE_RECV, the newest, came with Linux 5.19.
+    major, minor = (int(x) for x in re.match(r"(\d+)\.(\d+)", os.uname().release).groups())
+    if (major, minor) >= (5, 19):
+        assert set(f["supportedFlags"]) == set(f["knownFlags"])
