@@ -275,7 +275,7 @@ int container_exec(const char *id, const struct berth_options *o, struct oci_pro
 	struct exec_target t = { .c = { .opts = o, .console_socket_fd = -1 }, .init_pidfd = -1 };
 	struct clone_args args = { .exit_signal = SIGCHLD };
 	struct oci_process *saved_process;
-	int socks[2] = { -1, -1 }, pidfd = -1, pty = -1, cgfd, r = -1;
+	int socks[2] = { -1, -1 }, pidfd = -1, pty = -1, own_pidns = -1, cgfd, r = -1;
 	pid_t pid;
 
 	if (load_target(id, o, &t, err) < 0)
@@ -303,9 +303,14 @@ int container_exec(const char *id, const struct berth_options *o, struct oci_pro
 		berth_fail_errno(err, errno, "socketpair");
 		goto out;
 	}
-	if ((t.ns & CLONE_NEWPID) && setns(t.init_pidfd, CLONE_NEWPID) < 0) {
-		berth_fail_errno(err, errno, "join the container's pid namespace");
-		goto out;
+	if (t.ns & CLONE_NEWPID) {
+		/* Only our children should land in the container's pid namespace: keep a way
+		 * back, so later clones of ours (sanitizer threads included) stay here. */
+		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (own_pidns < 0 || setns(t.init_pidfd, CLONE_NEWPID) < 0) {
+			berth_fail_errno(err, errno, "join the container's pid namespace");
+			goto out;
+		}
 	}
 	args.flags = CLONE_PIDFD;
 	args.pidfd = (uintptr_t)&pidfd;
@@ -315,6 +320,8 @@ int container_exec(const char *id, const struct berth_options *o, struct oci_pro
 		args.cgroup = cgfd;
 	}
 	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid != 0 && own_pidns >= 0)
+		setns(own_pidns, CLONE_NEWPID);
 	if (pid < 0) {
 		berth_fail_errno(err, errno, "clone3");
 		goto out;
@@ -361,6 +368,8 @@ int container_exec(const char *id, const struct berth_options *o, struct oci_pro
 	}
 	r = wait_forwarding_signals(pid, pidfd, pty, err);
 out:
+	if (own_pidns >= 0)
+		close(own_pidns);
 	if (socks[0] >= 0)
 		close(socks[0]);
 	if (socks[1] >= 0)
