@@ -152,6 +152,7 @@ def main():
     for r in [head] + body:
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
     print("\nmedian (p10–p90);", meta["iterations"])
+    print("load average", meta["load"])
     for rt in rts:
         note = " — run in a private mount namespace without /sys/fs/cgroup/unified" \
             if runtimes[rt]["ns"] == "nocg2" else ""
@@ -164,8 +165,9 @@ def main():
 
     md = ["# berth benchmark", "",
           f"Measured by `bench/run{' --quick' if meta['quick'] == '1' else ''} --runtimes {','.join(rts)}`"
-          f" on {meta['date']}: Linux {meta['kernel']}, {meta['cpu']}, load average"
-          f" {meta['load']} at the start.", "",
+          f" on {meta['date']}: Linux {meta['kernel']}, {meta['cpu']}; load average"
+          f" {meta['load']} (other work on the machine slows every runtime alike; compare"
+          " the ratios).", "",
           "| runtime | version | binary (stripped) | mount namespace |", "|---|---|---|---|"]
     for rt in rts:
         m = runtimes[rt]
