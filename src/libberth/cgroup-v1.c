@@ -470,11 +470,82 @@ static void format_rule(char *buf, size_t len, char type, const struct cgroup_de
 	snprintf(buf, len, "%c %s:%s %s", type, major, minor, acc);
 }
 
+/* The kernel keeps a default (allow or deny) and a list of exceptions to it; a rule against
+ * the default removes only the exception with exactly its type and numbers. So a rule that
+ * would punch a hole in a wildcard exception ("allow c 10:* rwm" then "deny c 10:229 rwm") is
+ * silently ignored by v1. Replay the rules on a model of that list first and refuse such a
+ * list, as runc does, rather than leave a device open that config.json denies. */
+struct dev_exception {
+	char type;
+	int64_t major, minor;
+	unsigned access;
+};
+
+static bool overlaps(const struct dev_exception *e, char type, const struct cgroup_dev_rule *r)
+{
+	return e->type == type && (e->major == -1 || e->major == r->major) &&
+	       (e->minor == -1 || e->minor == r->minor) && (e->access & r->access);
+}
+
+static int check_device_rules(const struct cgroup_dev_rule *rules, size_t n,
+			      struct berth_error **err)
+{
+	_cleanup_free_ struct dev_exception *list = calloc(2 * n + 1, sizeof(*list));
+	size_t len = 0;
+	bool default_allow = false;
+
+	if (list == NULL)
+		return berth_fail_errno(err, ENOMEM, "linux.resources.devices");
+	for (size_t i = 0; i < n; i++) {
+		const struct cgroup_dev_rule *r = &rules[i];
+
+		if (r->type == 'a' && r->major < 0 && r->minor < 0 && r->access == 7) {
+			default_allow = r->allow;
+			len = 0;
+			continue;
+		}
+		for (const char *t = r->type == 'a' ? "bc" : &r->type; *t; t++) {
+			size_t k;
+
+			if (r->allow != default_allow) { /* a new or widened exception */
+				for (k = 0; k < len; k++)
+					if (list[k].type == *t && list[k].major == r->major &&
+					    list[k].minor == r->minor)
+						break;
+				if (k == len)
+					list[len++] = (struct dev_exception){ *t, r->major, r->minor, 0 };
+				list[k].access |= r->access;
+			} else { /* removes exactly one exception's access bits */
+				for (k = 0; k < len; k++) {
+					bool exact = list[k].major == r->major &&
+						     list[k].minor == r->minor;
+
+					if (list[k].type != *t)
+						continue;
+					if (exact)
+						list[k].access &= ~r->access;
+					else if (overlaps(&list[k], *t, r))
+						return berth_fail(err, "linux.resources.devices[%zu]: "
+								       "cgroup v1 cannot %s part of an "
+								       "earlier rule with wildcard "
+								       "numbers",
+								  i, r->allow ? "allow" : "deny");
+				}
+			}
+			if (r->type != 'a')
+				break;
+		}
+	}
+	return 0;
+}
+
 /* Replay the rules in order: the kernel's list then ends in the same state, a rule for
  * every type and number ("a") resetting it as the OCI order says. */
 static int apply_devices(const struct cgroup_dir *d, const struct cgroup_dev_rule *rules,
 			 size_t n, struct berth_error **err)
 {
+	if (check_device_rules(rules, n, err) < 0)
+		return -1;
 	if (cgroup_write(d, "devices.deny", "a", err) < 0)
 		return berth_wrap(err, "linux.resources.devices");
 	for (size_t i = 0; i < n; i++) {
