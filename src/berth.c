@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -170,6 +171,11 @@ int main(int argc, char **argv)
 	size_t i;
 	int c, rc;
 
+	/* With a closed stdio, our own fds would take 0-2 and reach the container as its stdio. */
+	while ((c = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0 && c <= 2)
+		fcntl(c, F_SETFD, 0);
+	if (c > 2)
+		close(c);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+vh", globals, NULL)) != -1) {
 		switch (c) {

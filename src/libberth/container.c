@@ -27,6 +27,8 @@
 #include "cgroup.h"
 #include "hooks.h"
 #include "lifecycle.h"
+#include "netlink.h"
+#include "process.h"
 #include "rootfs.h"
 #include "seccomp.h"
 #include "spawn.h"
@@ -88,7 +90,10 @@ static int validate_config(struct berth_container *c, struct berth_error **err)
 		return berth_fail_errno(err, errno, "config.json: root.path: '%s'", c->rootfs);
 	if (!S_ISDIR(st.st_mode))
 		return berth_fail(err, "config.json: root.path: '%s' is not a directory", c->rootfs);
-	return rootfs_validate(cfg, err);
+	if (rootfs_validate(cfg, err) < 0 || process_validate(cfg, cfg->process, err) < 0 ||
+	    netlink_check_devices(cfg, err) < 0)
+		return -1;
+	return cfg->hooks ? hooks_check(cfg->hooks, err) : 0;
 }
 
 static void container_free(struct berth_container *c)
@@ -248,6 +253,11 @@ static char *creating_state_json(struct berth_container *c, pid_t pid)
 	return hook_state_json(c, pid, "creating");
 }
 
+static char *created_state_json(struct berth_container *c, pid_t pid)
+{
+	return hook_state_json(c, pid, "created");
+}
+
 static int run_runtime_hooks(struct berth_container *c, pid_t pid, struct berth_error **err)
 {
 	struct oci_hooks *h = c->config->hooks;
@@ -327,7 +337,8 @@ int container_create(const char *id, const struct berth_options *o, struct creat
 		goto out;
 	if (cgroup_create(&c, err) < 0)
 		goto out;
-	if (spawn_init(&c, dirfd, run_runtime_hooks, creating_state_json, &sp, err) < 0)
+	if (spawn_init(&c, dirfd, run_runtime_hooks, creating_state_json, created_state_json, &sp,
+		       err) < 0)
 		goto out;
 
 	st.oci_version = (char *)OCI_VERSION;

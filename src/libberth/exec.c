@@ -187,6 +187,9 @@ static void __attribute__((noreturn)) exec_child(struct exec_target *t, struct o
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_DUMPABLE, 0);
+	/* execCPUAffinity: initial until the process is in the container, final from then on. */
+	if (process_exec_affinity(p, false, &err) < 0)
+		sync_die(sock, err);
 	/* A notify agent's socket is on the host: connect before joining the mount namespace. */
 	if (seccomp_connect_listener(&t->c, &err) < 0)
 		sync_die(sock, err);
@@ -216,6 +219,8 @@ static void __attribute__((noreturn)) exec_child(struct exec_target *t, struct o
 		}
 		close(master);
 	}
+	if (process_exec_affinity(p, true, &err) < 0)
+		sync_die(sock, err);
 	prctl(PR_SET_PDEATHSIG, 0);
 	process_exec(&t->c, p, &err);
 	sync_die(sock, err);
@@ -242,6 +247,7 @@ static int load_target(const char *id, const struct berth_options *o, struct exe
 	t->c.id = strdup(id);
 	t->c.bundle = strdup(t->st->bundle);
 	t->c.rootfs = t->st->rootfs ? strdup(t->st->rootfs) : NULL;
+	t->c.pid = t->st->pid; /* the state an exec's seccomp agent receives names the init */
 	t->init_pidfd = syscall(SYS_pidfd_open, (pid_t)t->st->pid, 0);
 	if (t->init_pidfd < 0)
 		return berth_fail_errno(err, errno, "container not running");

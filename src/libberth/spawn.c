@@ -118,7 +118,7 @@ static void __attribute__((noreturn)) child_main(struct berth_container *c, int 
 	struct oci_config *cfg = c->config;
 	struct oci_process *p = cfg->process;
 	struct berth_error *err = NULL;
-	_cleanup_free_ char *state_json = NULL;
+	_cleanup_free_ char *state_json = NULL, *created_json = NULL;
 	int conn, master = -1;
 
 	/* Die with the parent until the handshake is over; never be dumpable before execve. */
@@ -148,7 +148,7 @@ static void __attribute__((noreturn)) child_main(struct berth_container *c, int 
 
 	/* prestart and createRuntime hooks run in the parent while we wait here. */
 	if (sync_send(sock, SYNC_READY, 0, "hooks", -1) < 0 ||
-	    expect(sock, SYNC_GO, NULL, NULL, &err) < 0)
+	    expect(sock, SYNC_GO, &created_json, NULL, &err) < 0)
 		_exit(1);
 
 	/* A notify agent's socket is on the host: connect before the root changes. */
@@ -172,13 +172,16 @@ static void __attribute__((noreturn)) child_main(struct berth_container *c, int 
 		close(c->console_socket_fd);
 		c->console_socket_fd = -1;
 	}
-	if (rootfs_finalize(c, &err) < 0)
+	if (process_create_cwd(p, &err) < 0 || rootfs_finalize(c, &err) < 0)
 		sync_die(sock, err);
 	if (cfg->hooks &&
 	    hooks_run(cfg->hooks->create_container, cfg->hooks->create_container_len,
 		      "createContainer", state_json, &err) < 0)
 		sync_die(sock, err);
 
+	/* A program that cannot run fails create, with runc's words, not start. */
+	if (process_check_executable(p, &err) < 0)
+		sync_die(sock, err);
 	prctl(PR_SET_PDEATHSIG, 0);
 	if (sync_send(sock, SYNC_READY, 0, NULL, -1) < 0)
 		_exit(1);
@@ -188,7 +191,7 @@ static void __attribute__((noreturn)) child_main(struct berth_container *c, int 
 		_exit(1);
 	if (cfg->hooks &&
 	    hooks_run(cfg->hooks->start_container, cfg->hooks->start_container_len,
-		      "startContainer", state_json, &err) < 0)
+		      "startContainer", created_json, &err) < 0)
 		sync_die(conn, err);
 	process_exec(c, p, &err);
 	sync_die(conn, err);
@@ -197,12 +200,13 @@ static void __attribute__((noreturn)) child_main(struct berth_container *c, int 
 int spawn_init(struct berth_container *c, int state_dirfd,
 	       int (*runtime_hooks)(struct berth_container *c, pid_t pid,
 				    struct berth_error **err),
-	       char *(*state_json)(struct berth_container *c, pid_t pid), struct spawned *out,
+	       char *(*state_json)(struct berth_container *c, pid_t pid),
+	       char *(*created_json)(struct berth_container *c, pid_t pid), struct spawned *out,
 	       struct berth_error **err)
 {
 	struct clone_args args = { .exit_signal = SIGCHLD };
 	unsigned long ns_flags;
-	_cleanup_free_ char *json = NULL;
+	_cleanup_free_ char *json = NULL, *created = NULL;
 	_cleanup_close_ int listen_fd = -1;
 	int socks[2], pidfd = -1, cgroup_fd;
 	pid_t pid;
@@ -267,7 +271,11 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 		goto fail;
 	if (runtime_hooks(c, pid, err) < 0)
 		goto fail;
-	if (sync_send(socks[0], SYNC_GO, 0, NULL, -1) < 0) {
+	if ((created = created_json(c, pid)) == NULL) {
+		berth_fail(err, "out of memory");
+		goto fail;
+	}
+	if (sync_send(socks[0], SYNC_GO, 0, created, -1) < 0) {
 		berth_fail_errno(err, errno, "sync with the container init");
 		goto fail;
 	}

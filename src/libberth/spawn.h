@@ -14,12 +14,14 @@ struct spawned {
 	int pty_master;
 };
 
-/* `state_dirfd` is where the init binds its start socket. `state_json` is the state the hooks
- * receive; spawn fills in the pid. `run_hooks` runs prestart+createRuntime in the parent. */
+/* `state_dirfd` is where the start socket is bound. `state_json` and `created_json` give the
+ * state the hooks receive (status creating, then created for startContainer) for the init's
+ * pid. `runtime_hooks` runs prestart+createRuntime in the parent while the init waits. */
 int spawn_init(struct berth_container *c, int state_dirfd,
 	       int (*runtime_hooks)(struct berth_container *c, pid_t pid,
 				    struct berth_error **err),
-	       char *(*state_json)(struct berth_container *c, pid_t pid), struct spawned *out,
+	       char *(*state_json)(struct berth_container *c, pid_t pid),
+	       char *(*created_json)(struct berth_container *c, pid_t pid), struct spawned *out,
 	       struct berth_error **err);
 
 #endif

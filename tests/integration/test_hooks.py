@@ -69,8 +69,6 @@ def all_kinds(logdir, extra=None):
             for k in RUNTIME_KINDS + CONTAINER_KINDS}
 
 
-@pytest.mark.xfail(strict=True, reason="lead: startContainer hooks get the create-time state "
-                   "(status 'creating'); runtime.md and runc pass status 'created'")
 def test_all_six_kinds_run_in_order_with_the_state_on_stdin(berth, bundle, cid, tmp_path):
     logdir = tmp_path / "hooklog"
     b, _ = hooked_bundle(bundle, tmp_path, all_kinds(logdir), ["/bin/sleep", "10"])
@@ -172,7 +170,6 @@ def test_hook_that_cannot_be_executed_names_the_path(berth, bundle, cid):
     assert "hooks.prestart[0] '/nonexistent/hook': exec: No such file or directory" in r.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="lead: call hooks_check(cfg->hooks) while validating")
 @pytest.mark.parametrize("hook,message", [
     ({"path": "relative/hook"}, "path 'relative/hook' must be absolute"),
     ({"path": "/bin/true", "timeout": 0}, "timeout must be greater than zero"),

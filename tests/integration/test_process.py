@@ -319,8 +319,6 @@ def test_cwd_is_set_inside_the_container(berth, bundle, cid):
     assert probe(berth, bundle, cid, set_process(cwd="/tmp"))["cwd"] == "/tmp"
 
 
-@pytest.mark.xfail(strict=True, reason="lead: call process_create_cwd() between rootfs_prepare "
-                   "and rootfs_finalize")
 def test_missing_cwd_is_created_like_runc(berth, bundle, cid):
     assert probe(berth, bundle, cid, set_process(cwd="/new/work/dir"))["cwd"] == "/new/work/dir"
 

@@ -384,8 +384,6 @@ def test_exec_sends_its_own_state_to_the_agent(berth, bundle, cid, agent):
     assert [(c["nr"], c["pid"]) for c in calls] == [(NR_MKDIR, states[1]["pid"])]
 
 
-@pytest.mark.xfail(strict=True, reason="exec.c leaves c->pid at 0, so the exec's state says "
-                   "creating with its own pid; the fix is t->c.pid = t->st->pid")
 def test_exec_state_names_the_running_container(berth, bundle, cid, agent):
     init_pid, _, states, _ = exec_under_agent(berth, bundle, cid, agent)
     assert states[1]["state"]["status"] == "running"
