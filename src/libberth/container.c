@@ -467,34 +467,46 @@ static int start_locked(const char *id, struct existing *e, struct berth_error *
 	return 0;
 }
 
-static int run_poststart(int dirfd, const struct berth_state *st)
+/* poststart and poststop hooks run after the fact from the config copy in the state
+ * directory; their failures are only warnings (runtime.md). */
+enum late_hooks { POSTSTART, POSTSTOP };
+
+static void run_late_hooks(int dirfd, const struct berth_state *st, enum late_hooks which)
 {
-	char path[64], *msg = NULL;
-	struct oci_config *cfg;
+	struct berth_container c = { .id = st->id, .bundle = st->bundle };
 	struct berth_error *err = NULL;
-	struct berth_container c = { 0 };
-	char *json;
+	struct oci_config *cfg;
+	struct oci_hook *hooks;
+	char path[64], *msg = NULL, *json;
+	size_t n;
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d/" STATE_CONFIG_FILE, dirfd);
 	if (oci_parse_file(&oci_config_type, path, (void **)&cfg, &msg) < 0) {
 		free(msg);
-		return 0;
+		return;
 	}
-	if (cfg->hooks && cfg->hooks->poststart_len) {
-		c.id = st->id;
-		c.bundle = st->bundle;
+	if (cfg->hooks && which == POSTSTART) {
+		hooks = cfg->hooks->poststart;
+		n = cfg->hooks->poststart_len;
+	} else if (cfg->hooks) {
+		hooks = cfg->hooks->poststop;
+		n = cfg->hooks->poststop_len;
+	} else {
+		hooks = NULL;
+		n = 0;
+	}
+	if (n) {
 		c.config = cfg;
-		json = hook_state_json(&c, st->pid, "running");
-		/* poststart failures are only warnings (runtime.md). */
-		if (json && hooks_run(cfg->hooks->poststart, cfg->hooks->poststart_len, "poststart",
-				      json, &err) < 0) {
+		json = which == POSTSTART ? hook_state_json(&c, st->pid, "running")
+					  : hook_state_json(&c, 0, "stopped");
+		if (json && hooks_run(hooks, n, which == POSTSTART ? "poststart" : "poststop", json,
+				      &err) < 0) {
 			fprintf(stderr, "berth: warning: %s\n", err->msg);
 			berth_error_free(err);
 		}
 		free(json);
 	}
 	oci_free(&oci_config_type, cfg);
-	return 0;
 }
 
 int container_start(const char *id, const struct berth_options *o, struct berth_error **err)
@@ -506,7 +518,7 @@ int container_start(const char *id, const struct berth_options *o, struct berth_
 		return -1;
 	r = start_locked(id, &e, err);
 	if (r == 0)
-		run_poststart(e.dirfd, e.st);
+		run_late_hooks(e.dirfd, e.st, POSTSTART);
 	close_existing(&e);
 	return r;
 }
@@ -616,34 +628,6 @@ static void wait_gone(pid_t pid, int timeout_ms)
 	close(pidfd);
 }
 
-static void run_poststop(int dirfd, const struct berth_state *st)
-{
-	char path[64], *msg = NULL, *json;
-	struct oci_config *cfg;
-	struct berth_error *err = NULL;
-	struct berth_container c = { 0 };
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/" STATE_CONFIG_FILE, dirfd);
-	if (oci_parse_file(&oci_config_type, path, (void **)&cfg, &msg) < 0) {
-		free(msg);
-		return;
-	}
-	if (cfg->hooks && cfg->hooks->poststop_len) {
-		c.id = st->id;
-		c.bundle = st->bundle;
-		c.config = cfg;
-		json = hook_state_json(&c, 0, "stopped");
-		/* poststop failures are only warnings (runtime.md). */
-		if (json && hooks_run(cfg->hooks->poststop, cfg->hooks->poststop_len, "poststop",
-				      json, &err) < 0) {
-			fprintf(stderr, "berth: warning: %s\n", err->msg);
-			berth_error_free(err);
-		}
-		free(json);
-	}
-	oci_free(&oci_config_type, cfg);
-}
-
 int container_delete(const char *id, const struct berth_options *o, bool force,
 		     struct berth_error **err)
 {
@@ -677,7 +661,7 @@ int container_delete(const char *id, const struct berth_options *o, bool force,
 		signal_pid(e.st->pid, SIGKILL, NULL);
 		wait_gone(e.st->pid, 10000);
 	}
-	run_poststop(e.dirfd, e.st);
+	run_late_hooks(e.dirfd, e.st, POSTSTOP);
 	if (cg && cgroup_destroy(cg, err) < 0) {
 		r = -1;
 		goto out;
