@@ -627,13 +627,20 @@ int cgroup_kill_all(struct berth_cgroup *cg, int sig, struct berth_error **err)
 	bool was_frozen = false, froze = false;
 	int ret = 0;
 
-	/* cgroup.kill (5.14) kills the whole tree atomically, also processes forking meanwhile. */
-	if (sig == SIGKILL && v2 && cgroup_has_file(v2, "cgroup.kill"))
-		return cgroup_write(v2, "cgroup.kill", "1", err);
-
-	/* Otherwise freeze first so nothing forks between listing and signalling. */
 	if (cgroup_is_frozen(cg, &was_frozen, err) < 0)
 		return -1;
+	/* cgroup.kill (5.14) kills the whole tree atomically, also processes forking meanwhile;
+	 * on hybrid hosts the processes are in the unified hierarchy too, but a v1 freezer
+	 * still holds them until thawed. */
+	if (sig == SIGKILL && v2 && cgroup_has_file(v2, "cgroup.kill")) {
+		if (cgroup_write(v2, "cgroup.kill", "1", err) < 0)
+			return -1;
+		if (cg->layout != CGROUP_LAYOUT_V2 && was_frozen)
+			return cgroup_freeze(cg, false, err);
+		return 0;
+	}
+
+	/* Otherwise freeze first so nothing forks between listing and signalling. */
 	if (!was_frozen && (cg->layout == CGROUP_LAYOUT_V2 || cgroup_find_dir(cg, "freezer"))) {
 		if (cgroup_freeze(cg, true, err) < 0)
 			return -1;
@@ -644,6 +651,10 @@ int cgroup_kill_all(struct berth_cgroup *cg, int sig, struct berth_error **err)
 	for (size_t i = 0; ret == 0 && i < n; i++)
 		if (kill(pids[i], sig) < 0 && errno != ESRCH)
 			ret = berth_fail_errno(err, errno, "kill %d", (int)pids[i]);
+	/* A v1 frozen task acts on SIGKILL only once thawed: thaw a paused container too so the
+	 * kill takes effect (runc does the same); other signals wait for resume. */
+	if (!froze && was_frozen && sig == SIGKILL && ret == 0 && cgroup_freeze(cg, false, err) < 0)
+		ret = -1;
 	if (froze) {
 		struct berth_error *thaw_err = NULL;
 

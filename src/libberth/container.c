@@ -609,6 +609,11 @@ int container_kill(const char *id, const struct berth_options *o, int sig, bool 
 		r = berth_fail_code(err, ESRCH, "container not running");
 	} else {
 		r = signal_pid(e.st->pid, sig, err);
+		/* On cgroup v1 a frozen init acts on SIGKILL only once thawed. */
+		if (r == 0 && sig == SIGKILL && e.status == STATUS_PAUSED &&
+		    open_cgroup(e.st, &cg, NULL) == 0)
+			cgroup_freeze(cg, false, NULL);
+		cgroup_free(cg);
 	}
 	close_existing(&e);
 	return r;
