@@ -156,7 +156,7 @@ static int print_event(const char *type, const char *id, const struct cgroup_sta
 	yajl_gen_map_close(g);
 	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
 		yajl_gen_free(g);
-		return berth_fail(err, "events: could not build the JSON");
+		return berth_fail(err, "could not build the JSON");
 	}
 	fwrite(buf, 1, len, stdout);
 	putchar('\n');
@@ -194,7 +194,7 @@ static int parse_duration(const char *s, long long *ms, struct berth_error **err
 	*ms = (long long)total;
 	return 0;
 bad:
-	return berth_fail(err, "events: --interval: expected a duration like 5s or 500ms, got '%s'",
+	return berth_fail(err, "--interval: expected a duration like 5s or 500ms, got '%s'",
 			  s);
 }
 
@@ -248,7 +248,7 @@ int cmd_events(int argc, char **argv, struct berth_options *o, struct berth_erro
 			     "  --interval D       time between stats events (default 5s)");
 			return 0;
 		default:
-			berth_fail(err, "events: unknown option; see berth events --help");
+			berth_fail(err, "unknown option; see berth events --help");
 			return 1;
 		}
 	}
@@ -264,12 +264,12 @@ int cmd_events(int argc, char **argv, struct berth_options *o, struct berth_erro
 	}
 	close(dirfd);
 	if (!process_alive((pid_t)st->pid, st->pid_start_time)) {
-		berth_fail(err, "events: container with id %s is not running", id);
+		berth_fail(err, "container with id %s is not running", id);
 		goto out;
 	}
 	if (st->cgroup_path == NULL || cgroup_open(st->cgroup_path, &cg, err) < 0) {
 		if (st->cgroup_path == NULL)
-			berth_fail(err, "events: container has no cgroup");
+			berth_fail(err, "container has no cgroup");
 		goto out;
 	}
 	if (once) {
@@ -307,7 +307,7 @@ int cmd_events(int argc, char **argv, struct berth_options *o, struct berth_erro
 		/* Check the init at least once a second so the stream ends with it. */
 		n = poll(&pfd, 1, (int)(wait < 0 ? 0 : wait > 1000 ? 1000 : wait));
 		if (n < 0 && errno != EINTR) {
-			berth_fail_errno(err, errno, "events: poll");
+			berth_fail_errno(err, errno, "poll");
 			break;
 		}
 		if (n > 0) {

@@ -292,7 +292,7 @@ static int update_container(const char *id, const struct berth_options *o,
 	if (dirfd < 0 || state_read(dirfd, &st, err) < 0)
 		return -1;
 	if (!process_alive((pid_t)st->pid, st->pid_start_time))
-		berth_fail(err, "container not running");
+		berth_fail(err, "container '%s' is not running", id);
 	else if (st->cgroup_path == NULL)
 		berth_fail(err, "container has no cgroup");
 	else if (cgroup_open(st->cgroup_path, &cg, err) == 0)
@@ -322,11 +322,11 @@ int cmd_update(int argc, char **argv, struct berth_options *o, struct berth_erro
 			break;
 		case OPT_L3_CACHE:
 		case OPT_MEM_BW:
-			berth_fail(err, "update: --%s: Intel RDT is not supported by berth",
+			berth_fail(err, "--%s: Intel RDT is not supported by berth",
 				   update_options[idx].name);
 			return 1;
 		case '?':
-			berth_fail(err, "update: unknown option; see berth update --help");
+			berth_fail(err, "unknown option; see berth update --help");
 			return 1;
 		default:
 			/* The short form -r has no index; every other option is long. */
@@ -347,8 +347,6 @@ int cmd_update(int argc, char **argv, struct berth_options *o, struct berth_erro
 	if (update_container(id, o, r, err) == 0)
 		ret = 0;
 out:
-	if (ret && err && *err)
-		berth_wrap(err, "update");
 	oci_free(&oci_linux_resources_type, r);
 	return ret;
 }

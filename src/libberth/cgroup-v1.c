@@ -231,8 +231,25 @@ static int apply_memory(struct berth_cgroup *cg, const struct oci_memory *m, boo
 			swap = 0;
 		}
 	}
-	if (limit != 0 && write_limit(d, "memory.limit_in_bytes", limit, err) < 0)
+	if (limit != 0 && write_limit(d, "memory.limit_in_bytes", limit, err) < 0) {
+		uint64_t memsw = 0;
+		struct berth_error *ignored = NULL;
+
+		/* The kernel refuses a memory limit above memory+swap with a bare EINVAL. */
+		if ((*err)->errnum == EINVAL && have_swap && swap == 0 &&
+		    cgroup_read_u64(d, "memory.memsw.limit_in_bytes", &memsw, &ignored) == 0 &&
+		    limit > 0 && (uint64_t)limit > memsw) {
+			berth_error_free(*err);
+			*err = NULL;
+			berth_error_free(ignored);
+			return berth_fail(err, "linux.resources.memory.limit: %" PRId64
+					       " is above the memory+swap limit %" PRIu64
+					       "; raise memory.swap (--memory-swap) with it",
+					  limit, memsw);
+		}
+		berth_error_free(ignored);
 		return berth_wrap(err, "linux.resources.memory.limit");
+	}
 	if (swap != 0 && write_limit(d, "memory.memsw.limit_in_bytes", swap, err) < 0)
 		return berth_wrap(err, "linux.resources.memory.swap");
 	if (m->has_reservation &&
