@@ -389,6 +389,50 @@ def test_delete_force_of_a_paused_container(berth, bundle, cid, tmp_path):
     assert leftovers(f"/berth/{cid}") == []
 
 
+@pytest.mark.parametrize("all_", [False, True], ids=["kill", "kill-all"])
+def test_sigkill_reaches_a_paused_container(berth, bundle, cid, tmp_path, all_):
+    # A v1 frozen task acts on SIGKILL only once thawed: kill must thaw (as runc does).
+    b = with_resources(bundle, ["/bin/sh", "-c", "sleep 30 & sleep 30"], {})
+    create(berth, b, cid, tmp_path / "out")
+    berth.run("start", cid)
+    berth.run("pause", cid)
+    berth.run("kill", *(["--all"] if all_ else []), cid, "KILL")
+    wait_status(berth, cid, "stopped")
+    procs = f"{CG}/freezer/berth/{cid}/cgroup.procs"
+    deadline = time.time() + 5
+    while read(procs) and time.time() < deadline:
+        time.sleep(0.02)
+    assert read(procs) == ""
+    berth.run("delete", cid)
+    assert leftovers(f"/berth/{cid}") == []
+
+
+def test_other_signals_wait_for_resume(berth, bundle, cid, tmp_path):
+    b = with_resources(bundle, ["/bin/sh", "-c", "trap 'echo got-term; exit 7' TERM; "
+                                "while :; do sleep 0.05; done"], {})
+    create(berth, b, cid, tmp_path / "out")
+    berth.run("start", cid)
+    time.sleep(0.2)
+    berth.run("pause", cid)
+    berth.run("kill", cid, "TERM")
+    time.sleep(0.3)
+    assert berth.state(cid)["status"] == "paused"
+    berth.run("resume", cid)
+    wait_status(berth, cid, "stopped")
+    assert "got-term" in (tmp_path / "out").read_text()
+
+
+def test_exec_and_ps_see_the_cgroup(berth, bundle, cid, tmp_path):
+    pid = running(berth, bundle, cid, tmp_path)
+    r = berth.run("exec", cid, "/bin/cat", "/proc/self/cgroup")
+    paths = {line.split(":", 2)[1]: line.split(":", 2)[2] for line in r.stdout.splitlines()}
+    for ctrl in V1_CONTROLLERS:
+        assert paths[ctrl] == f"/berth/{cid}", ctrl
+    assert paths[""] == f"/berth/{cid}"  # the unified hierarchy of the hybrid host
+    ps = berth.run("ps", "--format", "json", cid)
+    assert json.loads(ps.stdout) == [pid]
+
+
 # ---- update ---------------------------------------------------------------------------------
 
 def running(berth, bundle, cid, tmp_path, resources=None):
@@ -445,6 +489,21 @@ def test_update_with_resources_file_and_stdin(berth, bundle, cid, tmp_path):
     assert host(pid, "cpu", "cpu.shares") == "300"  # untouched fields stay
 
 
+def test_update_memory_above_memory_and_swap(berth, bundle, cid, tmp_path):
+    pid = running(berth, bundle, cid, tmp_path, {"memory": {"limit": 64 * MB, "swap": 96 * MB}})
+    r = berth.run("update", "--memory", "128m", cid, check=False)
+    assert r.returncode != 0
+    assert (f"linux.resources.memory.limit: {128 * MB} is above the memory+swap limit "
+            f"{96 * MB}") in r.stderr
+    assert host(pid, "memory", "memory.limit_in_bytes") == str(64 * MB)
+    berth.run("update", "--memory", "128m", "--memory-swap", "256m", cid)
+    assert host(pid, "memory", "memory.limit_in_bytes") == str(128 * MB)
+    assert host(pid, "memory", "memory.memsw.limit_in_bytes") == str(256 * MB)
+    berth.run("update", "--memory", "-1", cid)  # unlimited memory means unlimited swap (runc)
+    assert int(host(pid, "memory", "memory.limit_in_bytes")) > 2**60
+    assert int(host(pid, "memory", "memory.memsw.limit_in_bytes")) > 2**60
+
+
 def test_update_errors(berth, bundle, cid, tmp_path):
     running(berth, bundle, cid, tmp_path)
     r = berth.run("update", "--memory", "lots", cid, check=False)
@@ -453,6 +512,11 @@ def test_update_errors(berth, bundle, cid, tmp_path):
     assert r.returncode != 0
     r = berth.run("update", "--pids-limit", "5", "no-such-container", check=False)
     assert r.returncode != 0 and "no-such-container" in r.stderr
+    berth.run("kill", cid, "KILL")
+    wait_status(berth, cid, "stopped")
+    r = berth.run("update", "--pids-limit", "5", cid, check=False)
+    assert r.returncode != 0
+    assert r.stderr == f"berth: update: container '{cid}' is not running\n"
 
 
 # ---- events --------------------------------------------------------------------------------
@@ -470,6 +534,23 @@ def test_events_stats_has_runc_shape(berth, bundle, cid, tmp_path):
     assert data["pids"] == {"current": 1, "limit": 50}
     assert isinstance(data["blkio"], dict)
     assert data["hugetlb"] == {}
+
+
+def test_events_streams_stats_at_the_interval(berth, bundle, cid, tmp_path):
+    running(berth, bundle, cid, tmp_path)
+    ev = subprocess.Popen(berth.cmd("events", "--interval", "100ms", cid),
+                          stdout=subprocess.PIPE, text=True)
+    try:
+        lines = [ev.stdout.readline() for _ in range(3)]
+        berth.run("kill", cid, "KILL")
+        ev.wait(timeout=10)  # the stream ends when the container stops
+    finally:
+        if ev.poll() is None:
+            ev.kill()
+            ev.wait()
+    events = [json.loads(line) for line in lines]
+    assert [(e["type"], e["id"]) for e in events] == [("stats", cid)] * 3
+    assert events[2]["data"]["cpu"]["usage"]["total"] >= events[0]["data"]["cpu"]["usage"]["total"]
 
 
 def test_events_of_a_missing_container_fails(berth):
