@@ -156,6 +156,9 @@ static void __attribute__((noreturn)) child_main(struct berth_container *c, int 
 		sync_die(sock, err);
 	if (rootfs_prepare(c, &err) < 0)
 		sync_die(sock, err);
+	/* Before rootfs_finalize, which may make the root read-only. */
+	if (process_create_cwd(p, &err) < 0)
+		sync_die(sock, err);
 	if (p->terminal) {
 		if (terminal_setup(c, p, &master, &err) < 0)
 			sync_die(sock, err);
