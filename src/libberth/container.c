@@ -474,7 +474,6 @@ enum late_hooks { POSTSTART, POSTSTOP };
 static void run_late_hooks(int dirfd, const struct berth_state *st, enum late_hooks which)
 {
 	struct berth_container c = { .id = st->id, .bundle = st->bundle };
-	struct berth_error *err = NULL;
 	struct oci_config *cfg;
 	struct oci_hook *hooks;
 	char path[64], *msg = NULL, *json;
@@ -499,11 +498,9 @@ static void run_late_hooks(int dirfd, const struct berth_state *st, enum late_ho
 		c.config = cfg;
 		json = which == POSTSTART ? hook_state_json(&c, st->pid, "running")
 					  : hook_state_json(&c, 0, "stopped");
-		if (json && hooks_run(hooks, n, which == POSTSTART ? "poststart" : "poststop", json,
-				      &err) < 0) {
-			fprintf(stderr, "berth: warning: %s\n", err->msg);
-			berth_error_free(err);
-		}
+		/* Each failure is a warning and the later hooks still run (runtime.md). */
+		if (json)
+			hooks_run_warn(hooks, n, which == POSTSTART ? "poststart" : "poststop", json);
 		free(json);
 	}
 	oci_free(&oci_config_type, cfg);

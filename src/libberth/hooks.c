@@ -307,6 +307,20 @@ int hooks_run(const struct oci_hook *hooks, size_t n, const char *kind, const ch
 	return 0;
 }
 
+void hooks_run_warn(const struct oci_hook *hooks, size_t n, const char *kind,
+		    const char *state_json)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct berth_error *err = NULL;
+
+		if (hook_check(&hooks[i], kind, i, &err) < 0 ||
+		    run_one(&hooks[i], kind, i, state_json, &err) < 0) {
+			fprintf(stderr, "berth: warning: %s\n", err->msg);
+			berth_error_free(err);
+		}
+	}
+}
+
 int hooks_check(const struct oci_hooks *hooks, struct berth_error **err)
 {
 	static const struct {

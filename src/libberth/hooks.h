@@ -17,6 +17,10 @@ int hooks_run(const struct oci_hook *hooks, size_t n, const char *kind, const ch
 	      struct berth_error **err);
 /* Check every hook of config.json (absolute path, positive timeout) without running any:
  * call it while validating, before any system change. NULL is fine. */
+/* poststart/poststop: run every hook even when one fails ("the remaining hooks and lifecycle
+ * continue as if the hook had succeeded", runtime.md); each failure is a warning on stderr. */
+void hooks_run_warn(const struct oci_hook *hooks, size_t n, const char *kind,
+		    const char *state_json);
 int hooks_check(const struct oci_hooks *hooks, struct berth_error **err);
 
 #endif
