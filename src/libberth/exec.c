@@ -190,6 +190,17 @@ static void __attribute__((noreturn)) exec_child(struct exec_target *t, struct o
 	/* execCPUAffinity: initial until the process is in the container, final from then on. */
 	if (process_exec_affinity(p, false, &err) < 0)
 		sync_die(sock, err);
+	/* On v1 the parent writes us into the cgroup after the clone: nothing may run (or fork
+	 * outside the limits) before it says go. */
+	{
+		enum sync_type type;
+		int errnum, fd;
+		char *text = NULL;
+
+		if (sync_recv(sock, &type, &errnum, &text, &fd) != 1 || type != SYNC_GO)
+			_exit(1);
+		free(text);
+	}
 	/* A notify agent's socket is on the host: connect before joining the mount namespace. */
 	if (seccomp_connect_listener(&t->c, &err) < 0)
 		sync_die(sock, err);
@@ -338,7 +349,9 @@ int container_exec(const char *id, const struct berth_options *o, struct oci_pro
 	}
 	close(socks[1]);
 	socks[1] = -1;
-	if (t.c.cgroup && cgfd < 0 && cgroup_enter(t.c.cgroup, pid, err) < 0) {
+	if ((t.c.cgroup && cgfd < 0 && cgroup_enter(t.c.cgroup, pid, err) < 0) ||
+	    (sync_send(socks[0], SYNC_GO, 0, NULL, -1) < 0 &&
+	     berth_fail_errno(err, errno, "tell the exec'd process to go on"))) {
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 		waitpid(pid, NULL, 0);
 		goto out;
