@@ -97,6 +97,17 @@ def t_caps(ctx):
                    f"{sorted(want)}")
 
 
+@requirement("process-capabilities-unknown", "SHOULD", "config.md#linux-process",
+             "a capability the kernel cannot map is a warning, not a failure")
+def t_caps_unknown(ctx):
+    b = ctx.bundle()
+    for kind in ("bounding", "effective", "permitted"):
+        b.process["capabilities"][kind].append("CAP_CONFORMANCE_UNKNOWN")
+    rep = ctx.probe(b)
+    expect("CAP_KILL" in rep["capabilities"]["effective"]["names"],
+           f"effective {rep['capabilities']['effective']['names']}")
+
+
 @requirement("process-rlimits", "MUST", "config.md#posix-process",
              "getrlimit of each rlimits type matches the configured soft and hard values")
 def t_rlimits(ctx):
@@ -277,6 +288,40 @@ def t_hooks_failure(ctx):
     expect(st is None or st.get("status") == "stopped", f"state after the failed create: {st}")
 
 
+@requirement("hooks-container-failure", "MUST", "runtime.md#lifecycle",
+             "a failing createContainer (startContainer) hook makes create (start) fail, "
+             "and the program never runs")
+def t_hooks_container_failure(ctx):
+    for kind in ("createContainer", "startContainer"):
+        b = ctx.bundle(["/bin/sh", "-c", "echo ran > /ran"])
+        b.config["hooks"] = {kind: [{"path": "/bin/false"}]}
+        cid = ctx.new_id()
+        r = ctx.create(b, cid=cid, check=False)
+        if kind == "startContainer":
+            expect(r.returncode == 0, f"create exited {r.returncode}: {r.stderr.strip()[-200:]}")
+            r = ctx.rt.run("start", cid)
+        time.sleep(0.2)
+        ran = os.path.exists(os.path.join(b.rootfs, "ran"))
+        expect(r.returncode != 0, f"{kind}: the operation exited 0 though the hook failed "
+               f"(and the program {'ran' if ran else 'did not run'})")
+        st = ctx.rt.state(cid)
+        expect(st is None or st.get("status") == "stopped", f"{kind}: state after: {st}")
+        expect(not ran, f"{kind}: the program ran though the hook failed")
+
+
+@requirement("hooks-timeout", "MUST", "config.md#posix-platform-hooks",
+             "a hook is aborted after its timeout (seconds): create fails, it does not hang")
+def t_hooks_timeout(ctx):
+    b = ctx.bundle(["/bin/true"])
+    b.config["hooks"] = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "20"],
+                                            "timeout": 1}]}
+    started = time.monotonic()
+    r = ctx.create(b, check=False)
+    took = time.monotonic() - started
+    expect(r.returncode != 0, "create exited 0 though its hook timed out")
+    expect(took < 10, f"create took {took:.1f}s for a 1s hook timeout")
+
+
 def hooked_bundle(ctx):
     """A bundle whose hooks append their name to <log>/order and save their stdin, args and env;
     the runtime-namespace hooks are host programs writing <log>, the container-namespace ones
@@ -372,6 +417,17 @@ def t_args_required(ctx):
     b = ctx.bundle([])
     r = ctx.create(b, check=False)
     expect(r.returncode != 0, "create with an empty process.args exited 0")
+
+
+@requirement("root-path-missing", "MUST", "runtime.md#create",
+             "a root.path that does not exist is invalid: create fails, leaves nothing")
+def t_root_path_missing(ctx):
+    b = ctx.bundle(["/bin/true"])
+    b.config["root"]["path"] = "no-such-rootfs"
+    cid = ctx.new_id()
+    r = ctx.create(b, cid=cid, check=False)
+    expect(r.returncode != 0, "create with a missing rootfs exited 0")
+    expect(ctx.rt.state(cid) is None, "a failed create left a container behind")
 
 
 @requirement("root-path-absolute", "MUST", "config.md#root",

@@ -250,6 +250,11 @@ def t_features(ctx):
         raise Failed(f"features output is not JSON: {r.stdout[:200]!r}")
     for k in ("ociVersionMin", "ociVersionMax"):
         expect(isinstance(doc.get(k), str) and doc[k].count(".") == 2, f"{k}: {doc.get(k)!r}")
+
+    def version(v):
+        return tuple(int(x) for x in v.split("-")[0].split("."))
+    expect(version(doc["ociVersionMin"]) <= version(doc["ociVersionMax"]),
+           f"ociVersionMin {doc['ociVersionMin']} is above ociVersionMax {doc['ociVersionMax']}")
     hooks = {"prestart", "createRuntime", "createContainer", "startContainer", "poststart",
              "poststop"}
     expect(set(doc.get("hooks", [])) <= hooks, f"unknown hooks {doc.get('hooks')}")
