@@ -181,6 +181,12 @@ static void __attribute__((noreturn)) child_main(struct berth_container *c, int 
 	    hooks_run(cfg->hooks->create_container, cfg->hooks->create_container_len,
 		      "createContainer", state_json, &err) < 0)
 		sync_die(sock, err);
+	/* As with runc, a missing or non-executable process.args[0] fails create, not start:
+	 * Podman and dockerd turn create's error text into exit 127/126. A name relative to
+	 * process.cwd is left to process_exec, which resolves it in that directory. */
+	if ((p->args[0][0] == '/' || strchr(p->args[0], '/') == NULL) &&
+	    process_check_executable(p, &err) < 0)
+		sync_die(sock, err);
 
 	/* A program that cannot run fails create, with runc's words, not start. */
 	if (process_check_executable(p, &err) < 0)
