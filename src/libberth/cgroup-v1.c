@@ -278,7 +278,8 @@ static int apply_cpu(struct berth_cgroup *cg, const struct oci_cpu *c, struct be
 {
 	struct cgroup_dir *d = cgroup_find_dir(cg, "cpu");
 
-	if (c->has_shares) {
+	/* runc: 0 means unset (dockerd writes "shares": 0 for every container). */
+	if (c->has_shares && c->shares) {
 		uint64_t got;
 
 		if (cgroup_writef(d, "cpu.shares", err, "%" PRIu64, c->shares) < 0 ||
@@ -371,14 +372,15 @@ static int apply_blkio(struct berth_cgroup *cg, const struct oci_block_io *b,
 	const char *wf = weight_file(d, "blkio.weight", "blkio.bfq.weight");
 	const char *wdf = weight_file(d, "blkio.weight_device", "blkio.bfq.weight_device");
 
-	if (b->has_weight) {
+	/* runc: a weight of 0 means unset (dockerd writes "weight": 0 for every container). */
+	if (b->has_weight && b->weight) {
 		if (wf == NULL)
 			return berth_fail(err, "linux.resources.blockIO.weight: the kernel's blkio "
 					       "controller has no weight (no CFQ or BFQ scheduler)");
 		if (cgroup_writef(d, wf, err, "%u", b->weight) < 0)
 			return berth_wrap(err, "linux.resources.blockIO.weight");
 	}
-	if (b->has_leaf_weight &&
+	if (b->has_leaf_weight && b->leaf_weight &&
 	    cgroup_writef(d, "blkio.leaf_weight", err, "%u", b->leaf_weight) < 0)
 		return berth_wrap(err, "linux.resources.blockIO.leafWeight");
 	for (size_t i = 0; i < b->weight_device_len; i++) {
