@@ -196,6 +196,25 @@ static int write_limit(const struct cgroup_dir *d, const char *file, int64_t v,
 	return 0;
 }
 
+/* Linux 6.1+ accepts writes to memory.kmem.limit_in_bytes and ignores them (the file is
+ * deprecated): a limit that did not stick is an error, not a silently lost limit. */
+static int write_kmem(const struct cgroup_dir *d, int64_t v, struct berth_error **err)
+{
+	uint64_t got;
+
+	if (!cgroup_has_file(d, "memory.kmem.limit_in_bytes"))
+		return v < 0 ? 0 : berth_fail(err, "this kernel has no kernel memory accounting");
+	if (write_limit(d, "memory.kmem.limit_in_bytes", v, err) < 0 ||
+	    cgroup_read_u64(d, "memory.kmem.limit_in_bytes", &got, err) < 0)
+		return -1;
+	/* The kernel rounds down to whole pages. */
+	if (v > 0 && got > (uint64_t)v)
+		return berth_fail(err, "%" PRId64 " was ignored: this kernel no longer enforces "
+				       "kernel memory limits (use memory.limit)",
+				  v);
+	return 0;
+}
+
 static int apply_memory(struct berth_cgroup *cg, const struct oci_memory *m, bool update,
 			struct berth_error **err)
 {
@@ -255,7 +274,7 @@ static int apply_memory(struct berth_cgroup *cg, const struct oci_memory *m, boo
 	if (m->has_reservation &&
 	    write_limit(d, "memory.soft_limit_in_bytes", m->reservation, err) < 0)
 		return berth_wrap(err, "linux.resources.memory.reservation");
-	if (m->has_kernel && write_limit(d, "memory.kmem.limit_in_bytes", m->kernel, err) < 0)
+	if (m->has_kernel && write_kmem(d, m->kernel, err) < 0)
 		return berth_wrap(err, "linux.resources.memory.kernel");
 	if (m->has_kernel_tcp &&
 	    write_limit(d, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp, err) < 0)
@@ -267,8 +286,16 @@ static int apply_memory(struct berth_cgroup *cg, const struct oci_memory *m, boo
 	    cgroup_write(d, "memory.oom_control", m->disable_oom_killer ? "1" : "0", err) < 0)
 		return berth_wrap(err, "linux.resources.memory.disableOOMKiller");
 	if (m->has_use_hierarchy &&
-	    cgroup_write(d, "memory.use_hierarchy", m->use_hierarchy ? "1" : "0", err) < 0)
+	    cgroup_write(d, "memory.use_hierarchy", m->use_hierarchy ? "1" : "0", err) < 0) {
+		/* Linux 5.11+ always uses the hierarchy and refuses "0" with EINVAL. */
+		if (!m->use_hierarchy && (*err)->errnum == EINVAL) {
+			berth_error_free(*err);
+			*err = NULL;
+			return berth_fail(err, "linux.resources.memory.useHierarchy: false is not "
+					       "supported, this kernel always uses the hierarchy");
+		}
 		return berth_wrap(err, "linux.resources.memory.useHierarchy");
+	}
 	return 0;
 }
 
@@ -380,6 +407,9 @@ static int apply_blkio(struct berth_cgroup *cg, const struct oci_block_io *b,
 		if (cgroup_writef(d, wf, err, "%u", b->weight) < 0)
 			return berth_wrap(err, "linux.resources.blockIO.weight");
 	}
+	if (b->has_leaf_weight && b->leaf_weight && !cgroup_has_file(d, "blkio.leaf_weight"))
+		return berth_fail(err, "linux.resources.blockIO.leafWeight: the kernel's blkio "
+				       "controller has no leaf weight (CFQ only, gone since Linux 5.0)");
 	if (b->has_leaf_weight && b->leaf_weight &&
 	    cgroup_writef(d, "blkio.leaf_weight", err, "%u", b->leaf_weight) < 0)
 		return berth_wrap(err, "linux.resources.blockIO.leafWeight");
