@@ -113,6 +113,53 @@ def test_memory_fields_on_host_and_inside(berth, bundle, cid, tmp_path):
         str(64 * MB), str(32 * MB), str(96 * MB), "10", "oom_kill_disable", "1"]
 
 
+def test_kernel_tcp_and_use_hierarchy(berth, bundle, cid, tmp_path):
+    b = with_resources(bundle, ["/bin/true"], {"memory": {"kernelTCP": 16 * MB,
+                                                          "useHierarchy": True}})
+    pid = create(berth, b, cid, tmp_path / "out")
+    assert host(pid, "memory", "memory.kmem.tcp.limit_in_bytes") == str(16 * MB)
+    assert host(pid, "memory", "memory.use_hierarchy") == "1"
+
+
+def kernel_at_least(major, minor):
+    return tuple(int(x) for x in os.uname().release.split(".")[:2]) >= (major, minor)
+
+
+@pytest.mark.parametrize("resources,message", [
+    ({"memory": {"useHierarchy": False}},
+     "linux.resources.memory.useHierarchy: false is not supported"),
+    ({"blockIO": {"leafWeight": 300}}, "linux.resources.blockIO.leafWeight: the kernel's blkio "
+     "controller has no leaf weight"),
+    ({"memory": {"swappiness": 101}}, "linux.resources.memory.swappiness: 101 is above 100"),
+    ({"cpu": {"idle": 2}}, "linux.resources.cpu.idle: write '2'"),
+    ({"cpu": {"realtimeRuntime": 1000, "realtimePeriod": 100000}},
+     "linux.resources.cpu.realtimeRuntime: write '1000'"),
+    ({"rdma": {"mlx5_0": {"hcaHandles": 3}}},
+     "linux.resources.rdma: the rdma cgroup controller is not mounted on this host"),
+], ids=["useHierarchy-false", "leafWeight", "swappiness", "idle", "realtime", "rdma"])
+def test_unsupported_values_are_clear_errors(berth, bundle, cid, resources, message):
+    if "rdma" in resources and mounted("rdma"):
+        pytest.skip("this host mounts rdma")
+    if "leafWeight" in str(resources) and os.path.exists(f"{CG}/blkio/berth/blkio.leaf_weight"):
+        pytest.skip("this kernel has CFQ leaf weights")
+    if "useHierarchy" in resources and not kernel_at_least(5, 11):
+        pytest.skip("older kernels accept useHierarchy false")
+    b = with_resources(bundle, ["/bin/true"], resources)
+    assert message in create_fails(berth, b, cid)
+
+
+def test_ignored_kernel_memory_limit_is_an_error(berth, bundle, cid, tmp_path):
+    b = with_resources(bundle, ["/bin/true"], {"memory": {"kernel": 64 * MB}})
+    if not kernel_at_least(6, 1):  # 6.1 made the limit a no-op
+        pid = create(berth, b, cid, tmp_path / "out")
+        assert host(pid, "memory", "memory.kmem.limit_in_bytes") == str(64 * MB)
+        return
+    err = create_fails(berth, b, cid)
+    assert "linux.resources.memory.kernel: 67108864 was ignored" in err
+    b = with_resources(bundle, ["/bin/true"], {"memory": {"kernel": -1}})
+    create(berth, b, cid, tmp_path / "out")  # unlimited is what the kernel does anyway
+
+
 def test_memory_swap_below_limit_is_refused(berth, bundle, cid):
     b = with_resources(bundle, ["/bin/true"], {"memory": {"limit": 64 * MB, "swap": 32 * MB}})
     err = create_fails(berth, b, cid)
