@@ -427,6 +427,29 @@ def test_pause_freezes_and_resume_thaws(berth, bundle, cid, tmp_path):
     berth.run("kill", cid, "KILL")
 
 
+def test_pause_and_resume_need_the_right_state(berth, bundle, cid, tmp_path):
+    b = with_resources(bundle, ["/bin/sleep", "30"], {})
+    pid = create(berth, b, cid, tmp_path / "out")
+    r = berth.run("pause", cid, check=False)
+    assert r.returncode != 0 and "not running" in r.stderr
+    assert host(pid, "freezer", "freezer.state") == "THAWED"
+    berth.run("start", cid)
+    r = berth.run("resume", cid, check=False)
+    assert r.returncode != 0 and "not paused" in r.stderr
+    berth.run("pause", cid)
+    r = berth.run("pause", cid, check=False)
+    assert r.returncode != 0
+    assert berth.state(cid)["status"] == "paused"
+
+
+def test_delete_of_a_created_container(berth, bundle, cid, tmp_path):
+    b = with_resources(bundle, ["/bin/sleep", "30"], {"pids": {"limit": 10}})
+    create(berth, b, cid, tmp_path / "out")
+    assert set(leftovers(f"/berth/{cid}")) >= set(V1_CONTROLLERS)
+    berth.run("delete", cid)
+    assert leftovers(f"/berth/{cid}") == []
+
+
 def test_delete_force_of_a_paused_container(berth, bundle, cid, tmp_path):
     b = with_resources(bundle, ["/bin/sleep", "30"], {})
     create(berth, b, cid, tmp_path / "out")
@@ -610,7 +633,11 @@ def test_events_of_a_missing_container_fails(berth):
 
 # ---- kill --all, cgroupsPath, cleanup --------------------------------------------------------
 
-def test_kill_all_reaches_every_process(berth, bundle, cid, tmp_path):
+@pytest.mark.parametrize("sig", ["KILL", "TERM"])
+def test_kill_all_reaches_every_process(berth, bundle, cid, tmp_path, sig):
+    # KILL goes through cgroup.kill of the unified hierarchy, TERM through freeze, signal
+    # each pid, thaw. The init (a shell, pid 1 of its namespace) ignores TERM; its
+    # children die and it leaves wait.
     b = with_resources(bundle, ["/bin/sh", "-c", "sleep 30 & sleep 30 & wait"], {})
     create(berth, b, cid, tmp_path / "out")
     berth.run("start", cid)
@@ -620,8 +647,9 @@ def test_kill_all_reaches_every_process(berth, bundle, cid, tmp_path):
         time.sleep(0.02)
     pids = read(procs).split()
     assert len(pids) == 3
-    berth.run("kill", "--all", cid, "KILL")
+    berth.run("kill", "--all", cid, sig)
     wait_status(berth, cid, "stopped")
+    assert read(f"{CG}/freezer/berth/{cid}/freezer.state") == "THAWED"
     deadline = time.time() + 5
     while read(procs) and time.time() < deadline:
         time.sleep(0.02)
