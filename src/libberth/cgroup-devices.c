@@ -3,8 +3,10 @@
  * decides, anything unmatched is denied, as runc does):
  *   1. linux.resources.devices as written;
  *   2. the devices every container may use (runc's AllowedDevices): mknod of any device,
- *      null, zero, full, random, urandom, tty, ptmx, the ptys of /dev/pts, tun;
- *   3. each device of linux.devices, rwm, so a device berth creates can also be opened.
+ *      null, zero, full, random, urandom, tty, ptmx, the ptys of /dev/pts, tun.
+ * A device of linux.devices gets no rule of its own: creating it does not allow it, as in runc
+ * and crun (clients such as docker --device add the allow rule), and an implicit rwm after
+ * the user's rules would override their denies ("applied in the listed order", config-linux.md).
  * Both drivers take this list: v1 writes it to devices.deny/devices.allow, v2 compiles it into
  * a BPF program (cgroup-bpf.c). This file only validates and builds; it touches nothing.
  */
@@ -61,8 +63,8 @@ int cgroup_device_rules(const struct oci_config *cfg, struct cgroup_dev_rule **r
 {
 	const struct oci_linux *lx = cfg->linux_;
 	const struct oci_resources *r = lx ? lx->resources : NULL;
-	size_t n_res = r ? r->devices_len : 0, n_dev = lx ? lx->devices_len : 0;
-	struct cgroup_dev_rule *out = calloc(n_res + N_DEFAULT + n_dev + 1, sizeof(*out));
+	size_t n_res = r ? r->devices_len : 0;
+	struct cgroup_dev_rule *out = calloc(n_res + N_DEFAULT + 1, sizeof(*out));
 	size_t k = 0;
 
 	if (out == NULL)
@@ -100,16 +102,6 @@ int cgroup_device_rules(const struct oci_config *cfg, struct cgroup_dev_rule **r
 	}
 	memcpy(&out[k], default_rules, sizeof(default_rules));
 	k += N_DEFAULT;
-	for (size_t i = 0; i < n_dev; i++) {
-		const struct oci_device *d = &lx->devices[i];
-		char t = d->type && *d->type ? d->type[0] : '?';
-
-		/* Fifos ("p") need no device rule; the rootfs module validates the rest. */
-		if (t != 'c' && t != 'u' && t != 'b')
-			continue;
-		out[k++] = (struct cgroup_dev_rule){ true, t == 'b' ? 'b' : 'c', d->major, d->minor,
-						     7 };
-	}
 	*rules = out;
 	*n = k;
 	return 0;

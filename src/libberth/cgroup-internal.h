@@ -85,7 +85,7 @@ int cgroup_collect_pids(const char *dir, pid_t **pids, size_t *n, struct berth_e
 int64_t cgroup_parse_page_size(const char *s);
 
 /* ---- cgroup-devices.c -------------------------------------------------------------------- */
-/* resources.devices, then the devices every container gets (runc's list), then linux.devices. */
+/* resources.devices, then the devices every container gets (runc's list); no linux.devices. */
 int cgroup_device_rules(const struct oci_config *cfg, struct cgroup_dev_rule **rules,
 			size_t *n, struct berth_error **err);
 
