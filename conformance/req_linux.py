@@ -96,6 +96,29 @@ def t_devices(ctx):
     expect(rep["open"]["/dev/conf-zero"]["read"] == "ok", f"open: {rep['open']}")
 
 
+@requirement("devices-cgroup-order", "MUST", "config-linux.md#allowed-device-list",
+             "resources.devices entries are applied in the listed order (the last match wins)")
+def t_devices_cgroup_order(ctx):
+    # c 1:12 and 1:13 have no driver (open gives ENXIO once the cgroup lets it through) and are
+    # not among the default devices a runtime allows on its own; EPERM is the cgroup's refusal.
+    b = ctx.bundle(probe_args=["open=/dev/conf-a", "open=/dev/conf-b"])
+    b.linux["devices"] = [{"path": "/dev/conf-a", "type": "c", "major": 1, "minor": 12,
+                           "fileMode": 0o666},
+                          {"path": "/dev/conf-b", "type": "c", "major": 1, "minor": 13,
+                           "fileMode": 0o666}]
+    # deny all (from base_config), allow 1:12 rwm, then take write back; 1:13 never allowed.
+    b.linux["resources"]["devices"] += [
+        {"allow": True, "type": "c", "major": 1, "minor": 12, "access": "rwm"},
+        {"allow": False, "type": "c", "major": 1, "minor": 12, "access": "w"},
+    ]
+    rep = ctx.probe(b)
+    a, other = rep["open"]["/dev/conf-a"], rep["open"]["/dev/conf-b"]
+    expect(a["read"] != "EPERM" and a["write"] == "EPERM",
+           f"/dev/conf-a (1:12 allowed rwm, then w denied): {a}")
+    expect(other["read"] == "EPERM" and other["write"] == "EPERM",
+           f"/dev/conf-b (1:13, denied by the first rule only): {other}")
+
+
 @requirement("default-devices", "MUST", "config-linux.md#default-devices",
              "/dev/null zero full random urandom tty ptmx are supplied and usable")
 def t_default_devices(ctx):
@@ -135,6 +158,16 @@ def t_masked(ctx):
         expect("secret" not in got.get("content", "") and (got.get("content", "") == "" or
                                                               "error" in got),
                f"{p} is readable: {str(got)[:100]}")
+
+
+@requirement("masked-readonly-missing", "COMPAT", "config-linux.md#masked-paths",
+             "maskedPaths/readonlyPaths missing from the rootfs are skipped (runc/crun do)")
+def t_masked_missing(ctx):
+    b = ctx.bundle()
+    b.linux["maskedPaths"] += ["/proc/conformance-none", "/conformance/none"]
+    b.linux["readonlyPaths"] += ["/proc/conformance-none-ro", "/conformance/none-ro"]
+    rep = ctx.probe(b)
+    expect(rep["pid"] == 1, f"unexpected report {rep.get('pid')}")
 
 
 @requirement("readonly-paths", "MUST", "config-linux.md#readonly-paths",
