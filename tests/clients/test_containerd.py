@@ -260,3 +260,27 @@ def _ppid(pid):
             return int(f.read().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
         return -1
+
+
+def test_run_and_exec_with_a_tty(containerd, cid):
+    # -t makes the shim pass --console-socket: berth sends the pty master over it.
+    need("script")
+    fifo = os.path.join(containerd.top, "fifo")
+    base = (f"ctr --address {containerd.sock} --namespace {containerd.ns}")
+    cmd = (f"{base} run -t --rm --fifo-dir {fifo} --runc-binary {BERTH} --runc-root "
+           f"{containerd.runc_root} {IMAGE} {cid} sh -c 'tty; test -t 0 && echo stdin-is-a-tty;"
+           " read line; echo got-$line; exit 3'")
+    r = run(["script", "-qec", cmd, "/dev/null"], check=False, input="hello\n")
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert re.search(r"/dev/pts/\d+\r*$", r.stdout, re.M), r.stdout
+    assert "stdin-is-a-tty" in r.stdout and "got-hello" in r.stdout
+
+
+def test_exec_with_a_tty(containerd, task):
+    need("script")
+    cmd = (f"ctr --address {containerd.sock} --namespace {containerd.ns} task exec -t "
+           f"--fifo-dir {os.path.join(containerd.top, 'fifo')} --exec-id tty1 {task} "
+           "sh -c 'tty; exit 4'")
+    r = run(["script", "-qec", cmd, "/dev/null"], check=False)
+    assert r.returncode == 4, r.stdout + r.stderr
+    assert re.search(r"/dev/pts/\d+\r*$", r.stdout, re.M), r.stdout

@@ -209,3 +209,33 @@ def test_sighup_keeps_the_daemon_json_runtime(docker):
     wait_until(lambda: "Reloaded configuration" in docker.daemon.log_text(), "dockerd to reload")
     r = docker("run", "--rm", "--runtime", "berth", "berth-hello")
     assert GREETING in r.stdout
+
+
+def test_exec_interactive_tty(docker, detached):
+    need("script")
+    cmd = f"{DOCKER} exec -it {detached} sh -c 'tty; read line; echo got-$line; exit 4'"
+    r = run(["script", "-qec", cmd, "/dev/null"], check=False, env=docker.env,
+            input="hello\n")
+    assert r.returncode == 4, r.stdout + r.stderr
+    assert re.search(r"/dev/pts/\d+\r*$", r.stdout, re.M) and "got-hello" in r.stdout
+
+
+def test_restart_kill_and_logs(docker, name):
+    docker("run", "-d", "--name", name, "berth-busybox", "sh", "-c",
+           "echo started; trap 'echo got-usr1' USR1; trap 'exit 9' TERM; "
+           "while :; do sleep 0.1; done")
+    wait_until(lambda: "started" in docker("logs", name).stdout, "the first start's output")
+    # restart deletes berth's container and creates one with the same id again.
+    docker("restart", "-t", "5", name)
+    wait_until(lambda: docker("logs", name).stdout.count("started") == 2, "a second start")
+    docker("kill", "-s", "USR1", name)
+    wait_until(lambda: "got-usr1" in docker("logs", name).stdout, "USR1 handled")
+    docker("kill", "-s", "TERM", name)
+    wait_until(lambda: docker.status(name) == "exited", "exit on TERM")
+    assert docker("inspect", "-f", "{{.State.ExitCode}}", name).stdout.strip() == "9"
+
+
+def test_stats(docker, detached):
+    r = docker("stats", "--no-stream", "--format", "{{.MemUsage}} {{.PIDs}}", detached)
+    usage, pids = r.stdout.rsplit(None, 1)
+    assert pids == "1" and "B" in usage, r.stdout

@@ -226,3 +226,34 @@ def test_events_file_records_the_lifecycle(podman, name):
             break
         time.sleep(0.2)
     assert {"init", "start", "died"} <= {e.get("Status") for e in events}, events
+
+
+def test_exec_interactive_tty(podman, detached):
+    need("script")
+    cmd = " ".join(podman.base + ["exec", "-it", detached, "sh", "-c",
+                                  "'tty; read line; echo got-$line; exit 4'"])
+    r = run(["script", "-qec", cmd, "/dev/null"], check=False, env=podman.env,
+            input="hello\n")
+    assert r.returncode == 4, r.stdout + r.stderr
+    assert re.search(r"/dev/pts/\d+\r*$", r.stdout, re.M) and "got-hello" in r.stdout
+
+
+def test_restart_kill_top_logs(podman, name):
+    podman.run("-d", "--name", name, IMAGE, "sh", "-c",
+               "echo started; trap 'echo got-usr1' USR1; trap 'exit 9' TERM; "
+               "while :; do sleep 0.1; done")
+    wait_until(lambda: "started" in podman("logs", name).stdout, "the first start's output")
+    podman("restart", "--time", "5", name)
+    wait_until(lambda: podman("logs", name).stdout.count("started") == 2, "a second start")
+    assert "sh -c" in podman("top", name).stdout
+    podman("kill", "--signal", "USR1", name)
+    wait_until(lambda: "got-usr1" in podman("logs", name).stdout, "USR1 handled")
+    podman("kill", "--signal", "TERM", name)
+    wait_until(lambda: podman.status(name) == "exited", "exit on TERM")
+    assert podman.inspect(name)["State"]["ExitCode"] == 9
+
+
+def test_stats(podman, detached):
+    r = podman("stats", "--no-stream", "--format", "{{.MemUsage}} {{.PIDs}}", detached)
+    usage, pids = r.stdout.rsplit(None, 1)
+    assert pids == "1" and "B" in usage, r.stdout
