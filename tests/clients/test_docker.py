@@ -239,3 +239,12 @@ def test_stats(docker, detached):
     r = docker("stats", "--no-stream", "--format", "{{.MemUsage}} {{.PIDs}}", detached)
     usage, pids = r.stdout.rsplit(None, 1)
     assert pids == "1" and "B" in usage, r.stdout
+
+
+def test_init_volume_tmpfs(docker, tmp_path):
+    (tmp_path / "f").write_text("from-host\n")
+    r = docker("run", "--rm", "--init", "-v", f"{tmp_path}:/mnt", "--tmpfs", "/scratch",
+               "berth-busybox", "sh", "-c",
+               "cat /proc/1/comm; cat /mnt/f; echo back > /mnt/g; grep -c ' /scratch ' /proc/mounts")
+    assert r.stdout.split() == ["docker-init", "from-host", "1"]
+    assert (tmp_path / "g").read_text() == "back\n"

@@ -257,3 +257,27 @@ def test_stats(podman, detached):
     r = podman("stats", "--no-stream", "--format", "{{.MemUsage}} {{.PIDs}}", detached)
     usage, pids = r.stdout.rsplit(None, 1)
     assert pids == "1" and "B" in usage, r.stdout
+
+
+def test_user_namespace_uidmap(podman):
+    r = podman.run("--rm", "--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536", IMAGE,
+                   "sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; id -u; stat -c %u /bin")
+    maps, uid, owner = r.stdout.splitlines()[:2], r.stdout.split()[-2], r.stdout.split()[-1]
+    assert [m.split() for m in maps] == [["0", "100000", "65536"]] * 2
+    assert uid == "0" and owner == "0"
+
+
+def test_read_only_cap_drop_user(podman):
+    r = podman.run("--rm", "--read-only", "--cap-drop", "all", "--user", "1000", IMAGE, "sh",
+                   "-c", "id -u; grep CapEff /proc/self/status; touch /x 2>&1; true")
+    assert r.stdout.splitlines()[0] == "1000"
+    assert "CapEff:\t0000000000000000" in r.stdout
+    assert "Read-only file system" in r.stdout
+
+
+def test_volume_and_tmpfs(podman, tmp_path):
+    (tmp_path / "f").write_text("from-host\n")
+    r = podman.run("--rm", "-v", f"{tmp_path}:/mnt", "--tmpfs", "/scratch", IMAGE, "sh", "-c",
+                   "cat /mnt/f; echo back > /mnt/g; grep ' /scratch ' /proc/mounts")
+    assert r.stdout.startswith("from-host\ntmpfs /scratch tmpfs ")
+    assert (tmp_path / "g").read_text() == "back\n"
