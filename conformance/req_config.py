@@ -150,6 +150,25 @@ def t_oom(ctx):
     expect(rep["oom_score_adj"] == 345, f"oom_score_adj {rep['oom_score_adj']}")
 
 
+@requirement("process-scheduler", "MUST", "config.md#linux-process (v1.1)",
+             "scheduler policy and nice are the process's scheduling attributes")
+def t_scheduler(ctx):
+    b = ctx.bundle()
+    b.process["scheduler"] = {"policy": "SCHED_BATCH", "nice": 5}
+    rep = ctx.probe(b)
+    sched = rep["scheduler"]
+    expect(sched["policy"] == "SCHED_BATCH" and sched["nice"] == 5, f"scheduler {sched}")
+
+
+@requirement("process-io-priority", "MUST", "config.md#linux-process (v1.1)",
+             "ioPriority class and priority are the process's I/O priority")
+def t_io_priority(ctx):
+    b = ctx.bundle()
+    b.process["ioPriority"] = {"class": "IOPRIO_CLASS_BE", "priority": 3}
+    rep = ctx.probe(b)
+    expect(rep["ioprio"] == {"class": "IOPRIO_CLASS_BE", "priority": 3}, f"ioprio {rep['ioprio']}")
+
+
 @requirement("hostname", "MUST", "config.md#hostname",
              "hostname is the container's hostname")
 def t_hostname(ctx):

@@ -60,6 +60,18 @@ def t_ns_duplicate(ctx):
     expect(r.returncode != 0, "create with two ipc namespaces exited 0")
 
 
+@requirement("time-offsets", "MUST", "config-linux.md#time-offsets (v1.1)",
+             "a time namespace gets timeOffsets (boottime shifted by a year)")
+def t_time_offsets(ctx):
+    b = ctx.bundle(probe_args=["read=/proc/uptime"])
+    b.linux["namespaces"].append({"type": "time"})
+    b.linux["timeOffsets"] = {"boottime": {"secs": 365 * 86400, "nanosecs": 0}}
+    rep = ctx.probe(b)
+    expect(rep["namespaces"].get("time") != host_ns("time"), "no new time namespace")
+    up = float(rep["read"]["/proc/uptime"].get("content", "0 0").split()[0])
+    expect(up > 365 * 86400, f"uptime {up}s in the container: the boottime offset is missing")
+
+
 @requirement("userns-mappings", "MUST", "config-linux.md#user-namespace-mappings",
              "uidMappings/gidMappings are the user namespace's id maps")
 def t_userns(ctx):
@@ -271,7 +283,7 @@ def t_personality(ctx):
 # features.md
 # ---------------------------------------------------------------------------------------------
 
-@requirement("features", "MUST", "features.md",
+@requirement("features", "MUST", "features.md (v1.1)",
              "the features document has ociVersionMin/Max and well-formed known fields")
 def t_features(ctx):
     r = ctx.rt.run("features")
