@@ -43,7 +43,8 @@ def t_state_pid(ctx):
         seen = os.readlink(f"/proc/{pid}/ns/{kind}")
         expect(seen == rep["namespaces"][kind],
                f"/proc/{pid}/ns/{kind} is {seen}, the container's is {rep['namespaces'][kind]}")
-    expect(rep["ppid"] == 1 or rep["pid"] != 1, "unexpected process tree")
+    expect(rep["ppid"] == 1, f"the probe's parent is pid {rep['ppid']}, not the container's "
+           "init (pid 1 of its pid namespace)")
 
 
 @requirement("state-annotations", "SHOULD", "runtime.md#state",

@@ -2,8 +2,9 @@
 # The runtime-spec conformance suite (conformance/run) against the built ./berth: one row per
 # MUST/SHOULD requirement, then the summary line. Any failed MUST fails the suite; SHOULD and
 # runc-compatibility (COMPAT) rows may fail with a note. delete-created is the one expected MUST
-# failure: runc and crun also delete a created container without --force, and containerd's shim
-# relies on that (it deletes never-started tasks without --force), so berth keeps runc's behaviour.
+# failure: runc and crun also delete a created container without --force, and berth keeps that
+# behaviour on purpose (tests/integration/test_lifecycle.py checks it) for clients written
+# against runc.
 cd "$(dirname "$0")/../.." || exit 1
 if [ ! -x conformance/probe ] || [ ! -x berth ]; then
 	echo "60-conformance: build first (./berth and conformance/probe are missing)"
