@@ -248,3 +248,14 @@ def test_init_volume_tmpfs(docker, tmp_path):
                "cat /proc/1/comm; cat /mnt/f; echo back > /mnt/g; grep -c ' /scratch ' /proc/mounts")
     assert r.stdout.split() == ["docker-init", "from-host", "1"]
     assert (tmp_path / "g").read_text() == "back\n"
+
+
+def test_runtime_error_exits_125_with_berths_text(docker):
+    if not os.path.exists("/sys/fs/cgroup/cpu/cpu.rt_runtime_us"):
+        pytest.skip("the kernel has no cpu.rt_runtime_us (no RT group scheduling): dockerd "
+                    "refuses --cpu-rt-runtime itself and never calls the runtime")
+    # The parent cgroup has no real-time budget, so the runtime's write fails; with runc too.
+    r = docker("run", "--rm", "--cpu-rt-runtime", "100", "berth-busybox", "true", check=False)
+    assert r.returncode == 125, r.stderr
+    assert "OCI runtime create failed: linux.resources.cpu.realtimeRuntime: write '100'" \
+        in r.stderr

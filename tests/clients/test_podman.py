@@ -281,3 +281,13 @@ def test_volume_and_tmpfs(podman, tmp_path):
                    "cat /mnt/f; echo back > /mnt/g; grep ' /scratch ' /proc/mounts")
     assert r.stdout.startswith("from-host\ntmpfs /scratch tmpfs ")
     assert (tmp_path / "g").read_text() == "back\n"
+
+
+def test_runtime_error_shows_berths_text(podman):
+    if not os.path.exists("/sys/fs/cgroup/cpu/cpu.rt_runtime_us"):
+        pytest.skip("the kernel has no cpu.rt_runtime_us (no RT group scheduling)")
+    # The parent cgroup has no real-time budget, so the runtime's write fails: Podman reads
+    # the message from berth's JSON log and exits 126, as it does with runc's.
+    r = podman.run("--rm", "--cpu-rt-runtime", "100", IMAGE, "true", check=False)
+    assert r.returncode == 126, r.stderr
+    assert "berth: linux.resources.cpu.realtimeRuntime: write '100'" in r.stderr, r.stderr
