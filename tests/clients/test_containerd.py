@@ -104,6 +104,7 @@ def containerd(image):
     # containerd's shims put their sockets under /run/containerd/s whatever the config says.
     guard = HostGuard(["/run/containerd"])
     top = tempfile.mkdtemp(prefix="berth-ctd-", dir="/tmp")
+    os.chmod(top, 0o711)  # a user namespace's root must reach the bundle's rootfs below it
     ns = "berth-clients-" + uuid.uuid4().hex[:8]
     c = None
     try:
@@ -284,3 +285,17 @@ def test_exec_with_a_tty(containerd, task):
     r = run(["script", "-qec", cmd, "/dev/null"], check=False)
     assert r.returncode == 4, r.stdout + r.stderr
     assert re.search(r"/dev/pts/\d+\r*$", r.stdout, re.M), r.stdout
+
+
+def test_kill_all(containerd, task):
+    containerd.exec(task, "sleep", "1000", detach=True)
+    wait_until(lambda: len(containerd.ctr("task", "ps", task).stdout.splitlines()) == 3,
+               "two processes in the task")
+    containerd.ctr("task", "kill", "--all", "-s", "SIGKILL", task)
+    wait_until(lambda: containerd.status(task) == "STOPPED", "every process killed")
+
+
+def test_user_namespace(containerd, cid):
+    r = containerd.run(cid, "sh", "-c", "cat /proc/self/uid_map; id -u",
+                       flags=["--rm", "--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536"])
+    assert r.stdout.split() == ["0", "100000", "65536", "0"]
