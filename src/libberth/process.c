@@ -206,8 +206,11 @@ static int give_stdio_to(uid_t uid, struct berth_error **err)
 	for (fd = 0; fd <= 2; fd++) {
 		if (fstat(fd, &st) < 0 || st.st_uid == uid)
 			continue;
-		if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ||
-		    (S_ISCHR(st.st_mode) && st.st_rdev == null.st_rdev))
+		/* Only pipes, sockets and terminals: any other node (a host /dev/null when the
+		 * container has none of its own to compare with) must never change owner. */
+		if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode) && !isatty(fd))
+			continue;
+		if (S_ISCHR(st.st_mode) && st.st_rdev == null.st_rdev)
 			continue;
 		/* EINVAL: the uid is not mapped; EPERM: the owner is not ours; EROFS: read-only
 		 * /dev. In each case it is better to leave stdio as it is than to fail. */

@@ -175,7 +175,7 @@ static void __attribute__((noreturn)) child_main(struct berth_container *c, int 
 		close(c->console_socket_fd);
 		c->console_socket_fd = -1;
 	}
-	if (process_create_cwd(p, &err) < 0 || rootfs_finalize(c, &err) < 0)
+	if (rootfs_finalize(c, &err) < 0)
 		sync_die(sock, err);
 	if (cfg->hooks &&
 	    hooks_run(cfg->hooks->create_container, cfg->hooks->create_container_len,
@@ -188,9 +188,6 @@ static void __attribute__((noreturn)) child_main(struct berth_container *c, int 
 	    process_check_executable(p, &err) < 0)
 		sync_die(sock, err);
 
-	/* A program that cannot run fails create, with runc's words, not start. */
-	if (process_check_executable(p, &err) < 0)
-		sync_die(sock, err);
 	prctl(PR_SET_PDEATHSIG, 0);
 	if (sync_send(sock, SYNC_READY, 0, NULL, -1) < 0)
 		_exit(1);
