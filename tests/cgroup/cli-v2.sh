@@ -63,6 +63,40 @@ sleep 0.2
 check kill-all-stopped '"stopped"' "$($berth state all | sed -n 's/.*"status": \("[a-z]*"\).*/\1/p')"
 $berth delete -f all
 
+# blockIO.weightDevice → io.bfq.weight, on null_blk with the bfq scheduler.
+dev=$(cat /sys/block/nullb0/dev 2>/dev/null)
+if [ -n "$dev" ] && modprobe bfq 2>/dev/null && echo bfq >/sys/block/nullb0/queue/scheduler; then
+	sed -i -e "s/9991/${dev%:*}/" -e "s/9992/${dev#*:}/" "$work/wdev/config.json"
+	out=$($berth run -b "$work/wdev" wdev 2>&1)
+	case "$out" in
+	*"$dev 300"*) ok io.bfq.weight-device ;;
+	*) fail io.bfq.weight-device "$out" ;;
+	esac
+else
+	fail io.bfq.weight-device "no null_blk device with the bfq scheduler in the VM"
+fi
+
+# What v2 has no file for is refused, naming the field, and leaves no cgroup.
+for f in kernel kernelTCP swappiness disableOOMKiller leafWeight; do
+	name=refused-$(echo "$f" | tr 'A-Z' 'a-z')
+	[ "$f" = disableOOMKiller ] && name=refused-nooom
+	[ "$f" = leafWeight ] && name=refused-leaf
+	err=$($berth run -b "$work/$name" "$name" 2>&1)
+	case "$err" in
+	*"$f: not supported on cgroup v2"*) ok "refused-$f" ;;
+	*) fail "refused-$f" "$err" ;;
+	esac
+	[ -e "/sys/fs/cgroup/berth-v2/$name" ] && fail "refused-$f-left-a-cgroup" "it is there"
+done
+
+# resources.rdma is written to rdma.max; with no such device the kernel refuses it.
+err=$($berth run -b "$work/rdma" rdma 2>&1)
+case "$err" in
+*rdma*mlx5_0*) ok rdma-unknown-device-is-an-error ;;
+*) fail rdma-unknown-device-is-an-error "$err" ;;
+esac
+[ -e /sys/fs/cgroup/berth-v2/rdma ] && fail rdma-left-a-cgroup "it is there"
+
 rmdir /sys/fs/cgroup/berth-v2 2>/dev/null
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -35,7 +35,22 @@ BUNDLES = {
             {"devices": [{"allow": False, "type": "c", "major": 1, "minor": 11,
                           "access": "rwm"}]}),
     "all": (["/bin/sh", "-c", "sleep 30 & sleep 30 & wait"], {}),
+    # MAJ:MIN are null_blk's numbers, filled in inside the VM once the module is loaded.
+    "wdev": (["/bin/cat", "/sys/fs/cgroup/io.bfq.weight"],
+             {"blockIO": {"weightDevice": [{"major": 9991, "minor": 9992, "weight": 300}]}}),
 }
+# Fields cgroup v2 has no file for: create must fail naming the field.
+REFUSED = {
+    "kernel": {"memory": {"kernel": 1048576}},
+    "kerneltcp": {"memory": {"kernelTCP": 1048576}},
+    "swappiness": {"memory": {"swappiness": 10}},
+    "nooom": {"memory": {"disableOOMKiller": True}},
+    "leaf": {"blockIO": {"leafWeight": 300}},
+}
+# No RDMA device exists in the VM: a limit for one is an error naming the device.
+BUNDLES["rdma"] = (["/bin/true"], {"rdma": {"mlx5_0": {"hcaHandles": 2, "hcaObjects": 10}}})
+for name, resources in REFUSED.items():
+    BUNDLES["refused-" + name] = (["/bin/true"], resources)
 for name, (args, resources) in BUNDLES.items():
     cfg = json.loads(json.dumps(spec))
     cfg["process"]["args"] = args
