@@ -331,3 +331,22 @@ int64_t cgroup_parse_page_size(const char *s)
 		return -1;
 	return v * mult;
 }
+
+/* rdma.max has the same format on v1 and v2. */
+int cgroup_apply_rdma(const struct cgroup_dir *d, const struct oci_resources *r,
+		      struct berth_error **err)
+{
+	for (size_t i = 0; i < r->rdma_len; i++) {
+		const struct oci_rdma *x = &r->rdma[i];
+		char handles[32] = "max", objects[32] = "max";
+
+		if (x->has_hca_handles)
+			snprintf(handles, sizeof(handles), "%u", x->hca_handles);
+		if (x->has_hca_objects)
+			snprintf(objects, sizeof(objects), "%u", x->hca_objects);
+		if (cgroup_writef(d, "rdma.max", err, "%s hca_handle=%s hca_object=%s", x->device,
+				  handles, objects) < 0)
+			return berth_wrap(err, "linux.resources.rdma.%s", x->device);
+	}
+	return 0;
+}

@@ -67,6 +67,9 @@ int cgroup_write(const struct cgroup_dir *d, const char *file, const char *value
 		 struct berth_error **err);
 int cgroup_writef(const struct cgroup_dir *d, const char *file, struct berth_error **err,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* resources.rdma → rdma.max (the same on both hierarchies). */
+int cgroup_apply_rdma(const struct cgroup_dir *d, const struct oci_resources *r,
+		      struct berth_error **err);
 /* Read a whole file, trailing newline removed. */
 int cgroup_read(const struct cgroup_dir *d, const char *file, char **out,
 		struct berth_error **err);

@@ -480,24 +480,6 @@ static int apply_network(struct berth_cgroup *cg, const struct oci_network *n,
 	return 0;
 }
 
-static int apply_rdma(const struct cgroup_dir *d, const struct oci_resources *r,
-		      struct berth_error **err)
-{
-	for (size_t i = 0; i < r->rdma_len; i++) {
-		const struct oci_rdma *x = &r->rdma[i];
-		char handles[32] = "max", objects[32] = "max";
-
-		if (x->has_hca_handles)
-			snprintf(handles, sizeof(handles), "%u", x->hca_handles);
-		if (x->has_hca_objects)
-			snprintf(objects, sizeof(objects), "%u", x->hca_objects);
-		if (cgroup_writef(d, "rdma.max", err, "%s hca_handle=%s hca_object=%s", x->device,
-				  handles, objects) < 0)
-			return berth_wrap(err, "linux.resources.rdma.%s", x->device);
-	}
-	return 0;
-}
-
 /* ---- devices ----------------------------------------------------------------------------------- */
 
 static void format_rule(char *buf, size_t len, char type, const struct cgroup_dev_rule *r)
@@ -640,7 +622,7 @@ int cgroup_v1_apply(struct berth_cgroup *cg, const struct oci_resources *r,
 		return -1;
 	if (r->network && apply_network(cg, r->network, err) < 0)
 		return -1;
-	if (r->rdma_len && apply_rdma(cgroup_find_dir(cg, "rdma"), r, err) < 0)
+	if (r->rdma_len && cgroup_apply_rdma(cgroup_find_dir(cg, "rdma"), r, err) < 0)
 		return -1;
 	if (rules && devices && apply_devices(devices, rules, n_rules, err) < 0)
 		return -1;

@@ -384,24 +384,6 @@ static int apply_hugetlb(const struct cgroup_dir *d, const struct oci_resources 
 	return 0;
 }
 
-static int apply_rdma(const struct cgroup_dir *d, const struct oci_resources *r,
-		      struct berth_error **err)
-{
-	for (size_t i = 0; i < r->rdma_len; i++) {
-		const struct oci_rdma *x = &r->rdma[i];
-		char handles[32] = "max", objects[32] = "max";
-
-		if (x->has_hca_handles)
-			snprintf(handles, sizeof(handles), "%u", x->hca_handles);
-		if (x->has_hca_objects)
-			snprintf(objects, sizeof(objects), "%u", x->hca_objects);
-		if (cgroup_writef(d, "rdma.max", err, "%s hca_handle=%s hca_object=%s", x->device,
-				  handles, objects) < 0)
-			return berth_wrap(err, "linux.resources.rdma.%s", x->device);
-	}
-	return 0;
-}
-
 static int apply_unified(const struct cgroup_dir *d, const struct oci_map *u,
 			 struct berth_error **err)
 {
@@ -436,7 +418,7 @@ int cgroup_v2_apply(struct berth_cgroup *cg, const struct oci_resources *r,
 		return -1;
 	if (r->cpu && apply_cpu(d, r->cpu, err) < 0)
 		return -1;
-	if (apply_hugetlb(d, r, err) < 0 || apply_rdma(d, r, err) < 0 ||
+	if (apply_hugetlb(d, r, err) < 0 || cgroup_apply_rdma(d, r, err) < 0 ||
 	    apply_unified(d, &r->unified, err) < 0)
 		return -1;
 	if (rules && cgroup_bpf_apply_devices(d->fd, rules, n_rules, err) < 0)
