@@ -443,8 +443,11 @@ static int fetch_token(struct registry *r, const char *scope, struct berth_error
 	}
 	free(slot->token);
 	slot->token = strdup(tr->token ? tr->token : tr->access_token);
-	/* The spec's default lifetime is 60 s; renew a little early. */
-	slot->expires = time(NULL) + (tr->has_expires_in && tr->expires_in > 0 ? tr->expires_in : 60) - 5;
+	/* The spec's default lifetime is 60 s. Renew a little early, but never so early that a
+	 * short-lived token counts as expired the moment it arrives. */
+	int64_t life = tr->has_expires_in && tr->expires_in > 0 ? tr->expires_in : 60;
+	slot->expires = time(NULL) + life - (life >= 50 ? 5 : life / 10);
+	r->token_gen++;
 	oci_free(&token_type, tr);
 	if (slot->scope == NULL || slot->token == NULL)
 		return berth_fail(err, "out of memory");
@@ -787,6 +790,7 @@ struct job {
 	int64_t requested; /* where the current request's Range starts */
 	bool body_ok;      /* this response's body is blob data */
 	bool refreshed;
+	unsigned token_gen; /* r->token_gen when this request's Authorization was made */
 	int attempts, redirects, corrupt;
 	struct response resp;
 	struct timespec not_before;
@@ -875,6 +879,7 @@ static int job_start(struct job *j, CURLM *multi, struct berth_error **err)
 	if (!j->blob->foreign && same_origin(j->r, j->url) &&
 	    auth_header(j->r, j->scope, false, &authz, err) < 0)
 		return -1;
+	j->token_gen = j->r->token_gen;
 	response_clear(&j->resp);
 	curl_slist_free_all(j->headers);
 	j->headers = NULL;
@@ -964,7 +969,10 @@ static int job_finished(struct job *j, CURLcode rc, struct berth_error **err)
 	    same_origin(j->r, j->url) && j->r->auth == AUTH_BEARER) {
 		_cleanup_free_ char *fresh = NULL;
 		j->refreshed = true; /* the token expired during a long pull */
-		if (auth_header(j->r, j->scope, true, &fresh, err) < 0)
+		/* Parallel downloads all meet the expiry: the first to see it fetches a new token,
+		 * the others retry with that one. */
+		if (j->token_gen == j->r->token_gen &&
+		    auth_header(j->r, j->scope, true, &fresh, err) < 0)
 			return -1;
 		job_wait(j, 0);
 		return 0;

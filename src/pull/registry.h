@@ -50,6 +50,7 @@ struct registry {
 	char *realm, *service;
 	struct registry_token tokens[8];
 	size_t ntokens;
+	unsigned token_gen; /* counts tokens fetched: a 401 on an older one needs no new fetch */
 	void *curl; /* CURL *, reused so keep-alive connections are too */
 };
 

@@ -128,7 +128,7 @@ def world():
         w.certdir = os.path.join(w.dir, "certs.d")
         os.mkdir(w.certdir)
         shutil.copy(certs["ca.crt"], os.path.join(w.certdir, "ca.crt"))
-        storage = os.path.join(w.dir, "storage")
+        storage = w.storage = os.path.join(w.dir, "storage")
         w.plain = S.RegistryProcess(w.dir, "plain", storage)
         started.append(w.plain)
         reg = I.Registry("127.0.0.1", w.plain.port)
@@ -151,6 +151,14 @@ def world():
         started.append(w.auth)
         w.proxy = S.FaultProxy(w.plain.port)
         started.append(w.proxy)
+        # The token registry behind a proxy that can hold answers back (tokens expire meanwhile).
+        w.authproxy = S.FaultProxy(w.auth.port, forward_auth=True)
+        started.append(w.authproxy)
+        # TLS that requires a client certificate signed by the test CA.
+        w.mtls = S.RegistryProcess(w.dir, "mtls", storage,
+                                   tls=(certs["server.crt"], certs["server.key"]),
+                                   clientcas=certs["ca.crt"])
+        started.append(w.mtls)
         yield w
     finally:
         for s in reversed(started):

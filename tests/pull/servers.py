@@ -56,11 +56,19 @@ def make_ca(d):
             "-CAcreateserial", "-out", p("server.crt"), "-days", "2", "-extfile", p("ext.cnf"))
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p("token.key"), "-out",
             p("token.crt"), "-subj", "/CN=berth test token issuer", "-days", "2")
-    return {n: p(n) for n in ("ca.crt", "server.crt", "server.key", "token.crt", "token.key")}
+    # A client certificate for registries that require one (http.tls.clientcas).
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", p("client.key"), "-out",
+            p("client.csr"), "-subj", "/CN=berth test client")
+    with open(p("client.cnf"), "w") as f:
+        f.write("extendedKeyUsage=clientAuth\n")
+    openssl("x509", "-req", "-in", p("client.csr"), "-CA", p("ca.crt"), "-CAkey", p("ca.key"),
+            "-CAcreateserial", "-out", p("client.cert"), "-days", "2", "-extfile", p("client.cnf"))
+    return {n: p(n) for n in ("ca.crt", "server.crt", "server.key", "token.crt", "token.key",
+                              "client.cert", "client.key")}
 
 
 class RegistryProcess:
-    def __init__(self, workdir, name, storage, tls=None, token=None):
+    def __init__(self, workdir, name, storage, tls=None, token=None, clientcas=None):
         self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
         cfg = os.path.join(workdir, f"registry-{name}.yml")
@@ -70,6 +78,8 @@ class RegistryProcess:
                  "  secret: berth-test"]
         if tls:
             lines += ["  tls:", f"    certificate: {tls[0]}", f"    key: {tls[1]}"]
+            if clientcas:
+                lines += ["    clientcas:", f"      - {clientcas}"]
         if token:
             lines += ["auth:", "  token:", f"    realm: {token['realm']}",
                       f"    service: {token['service']}", f"    issuer: {token['issuer']}",
@@ -118,7 +128,9 @@ class ThreadedServer:
 
 class TokenHandler(http.server.BaseHTTPRequestHandler):
     """Issues RS256 JWTs the registry's token auth accepts. alice:secret may pull anything;
-    anonymous callers may pull repositories under pub/ only."""
+    anonymous callers may pull repositories under pub/ only. The lifetime announced to the
+    client (expires_in) and the one in the token itself (exp) are set by the test: the
+    registry accepts a token until 60 s (its leeway) after exp."""
 
     def log_message(self, *a):
         pass
@@ -127,7 +139,8 @@ class TokenHandler(http.server.BaseHTTPRequestHandler):
         srv = self.server.owner
         q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
         authz = self.headers.get("Authorization")
-        srv.requests.append({"path": self.path, "authorization": authz})
+        srv.requests.append({"path": self.path, "authorization": authz,
+                             "scope": " ".join(q.get("scope", []))})
         user = None
         if authz:
             try:
@@ -145,10 +158,13 @@ class TokenHandler(http.server.BaseHTTPRequestHandler):
             typ, name, actions = scope.split(":")
             if user == "alice" or name.startswith("pub/"):
                 access.append({"type": typ, "name": name, "actions": actions.split(",")})
+        with srv.lock:
+            life = srv.plan.pop(0) if srv.plan else {}
+        now = int(time.time())
         token = srv.sign({"iss": srv.issuer, "sub": user or "", "aud": q.get("service", [""])[0],
-                          "exp": int(time.time()) + 300, "nbf": int(time.time()) - 10,
-                          "iat": int(time.time()), "jti": os.urandom(8).hex(), "access": access})
-        body = json.dumps({"token": token, "expires_in": 300}).encode()
+                          "exp": now + life.get("exp_in", 300), "nbf": now - 10,
+                          "iat": now, "jti": os.urandom(8).hex(), "access": access})
+        body = json.dumps({"token": token, "expires_in": life.get("expires_in", 300)}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -159,6 +175,9 @@ class TokenHandler(http.server.BaseHTTPRequestHandler):
 class TokenServer(ThreadedServer):
     def __init__(self, cert, key):
         self.requests = []
+        # Lifetimes of the next tokens issued, first first: {"expires_in": s, "exp_in": s}.
+        self.plan = []
+        self.lock = threading.Lock()
         self.issuer = "berth-test-issuer"
         self.key = key
         der = subprocess.run(["openssl", "x509", "-in", cert, "-outform", "DER"],
@@ -199,10 +218,11 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
         p = self.server.owner
         is_blob = "/blobs/" in self.path
         with p.lock:
-            p.log.append({"path": self.path, "host": self.headers.get("Host"),
-                          "authorization": self.headers.get("Authorization"),
-                          "range": self.headers.get("Range"),
-                          "listener": self.server.server_address[0]})
+            entry = {"path": self.path, "host": self.headers.get("Host"),
+                     "authorization": self.headers.get("Authorization"),
+                     "range": self.headers.get("Range"),
+                     "listener": self.server.server_address[0], "status": None}
+            p.log.append(entry)
             fault = p.fault
             n = p.count = p.count + (1 if is_blob else 0)
         if fault.get("basic") and self.server.server_address[0] == "127.0.0.1":
@@ -221,6 +241,8 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
             hdrs = [("Retry-After", str(fault["retry_after"]))] if "retry_after" in fault else []
             return self._reply(fault["status"], hdrs)
         headers = {"Accept": self.headers.get("Accept", "*/*")}
+        if p.forward_auth and self.headers.get("Authorization"):
+            headers["Authorization"] = self.headers["Authorization"]
         if self.headers.get("Range") and not (is_blob and fault.get("ignore_range")):
             headers["Range"] = self.headers["Range"]
         c = http.client.HTTPConnection("127.0.0.1", p.upstream_port, timeout=30)
@@ -234,8 +256,13 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
                       headers=headers)
             r = c.getresponse()
         body = r.read()
+        entry["status"] = r.status
         hdrs = [(k, v) for k, v in r.getheaders()
                 if k.lower() not in ("content-length", "connection", "transfer-encoding")]
+        if "/manifests/" in self.path and fault.get("manifest_delay"):
+            # The registry has answered; hold the answer so the client's next request
+            # comes that much later (a slow link, a long pull).
+            time.sleep(fault["manifest_delay"])
         if is_blob and r.status in (200, 206) and self.command == "GET":
             if fault.get("corrupt"):
                 body = bytes([body[0] ^ 0xFF]) + body[1:]
@@ -267,8 +294,9 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
 
 
 class FaultProxy(ThreadedServer):
-    def __init__(self, upstream_port):
+    def __init__(self, upstream_port, forward_auth=False):
         self.upstream_port = upstream_port
+        self.forward_auth = forward_auth  # pass Authorization on (an auth-enabled upstream)
         self.lock = threading.Lock()
         self.log = []
         self.fault = {}
