@@ -601,20 +601,35 @@ static int ping(struct registry *r, bool *net, struct berth_error **err)
 	/* No auth yet: the answer is what tells us which auth to use. */
 	r->auth = AUTH_NONE;
 	for (int attempt = 0;; attempt++) {
+		/* The first contact is where TLS fails: for a refused server certificate libcurl's
+		 * own words say why, its error code alone does not. */
+		char detail[CURL_ERROR_SIZE] = "";
 		CURLcode rc;
 		response_clear(&resp);
 		curl_easy_reset(r->curl);
 		setup_common(r, r->curl, url);
+		curl_easy_setopt(r->curl, CURLOPT_ERRORBUFFER, detail);
 		curl_easy_setopt(r->curl, CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(r->curl, CURLOPT_HEADERDATA, &resp);
 		curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_body);
 		curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, &resp);
 		rc = curl_easy_perform(r->curl);
+		curl_easy_setopt(r->curl, CURLOPT_ERRORBUFFER, NULL);
 		if (rc != CURLE_OK) {
+			bool tls = strncmp(url, "https://", 8) == 0;
 			response_clear(&resp);
 			*net = true;
-			return berth_fail(err, "registry %s: GET %s: %s", r->name, url,
-					  curl_easy_strerror(rc));
+			/* A server that requires a client certificate just drops the handshake. */
+			bool no_client_cert = tls && r->client_cert == NULL &&
+					      (rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
+					       rc == CURLE_SSL_CONNECT_ERROR);
+			return berth_fail(err, "registry %s: GET %s: %s%s", r->name, url,
+					  rc == CURLE_PEER_FAILED_VERIFICATION && detail[0]
+						  ? detail
+						  : curl_easy_strerror(rc),
+					  no_client_cert
+						  ? " (does the registry require a client certificate? put NAME.cert and NAME.key in the cert dir)"
+						  : "");
 		}
 		if (!retryable(resp.status) || attempt + 1 >= MAX_ATTEMPTS)
 			break;
