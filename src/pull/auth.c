@@ -1,6 +1,7 @@
 /*
- * Reading and writing the auth file. The file may hold members berth-pull does not know
- * (credsStore, credHelpers, HttpHeaders, ...): a rewrite copies them through untouched.
+ * Reading and writing the auth file. Lookups ask the credential helper the file names
+ * (credHelpers, credsStore) before its auths entries. The file may hold members berth-pull
+ * does not know (HttpHeaders, ...): a rewrite copies every member through untouched.
  */
 #include "config.h"
 
@@ -18,6 +19,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "auth.h"
+#include "credhelper.h"
 #include "reference.h"
 #include "util.h"
 
@@ -145,6 +147,22 @@ static int decode_auth(const char *b64, char **user, char **pass)
 	return *user && *pass ? 0 : -1;
 }
 
+/* The helper the file names for `registry`: credHelpers["registry"], else credsStore. */
+static const char *helper_for(yajl_val tree, const char *registry)
+{
+	const char *hpath[] = { "credHelpers", NULL }, *spath[] = { "credsStore", NULL };
+	yajl_val helpers = yajl_tree_get(tree, hpath, yajl_t_object), store;
+
+	for (size_t i = 0; helpers && i < helpers->u.object.len; i++) {
+		_cleanup_free_ char *key = normalize_key(helpers->u.object.keys[i]);
+		yajl_val v = helpers->u.object.values[i];
+		if (key && strcmp(key, registry) == 0 && YAJL_IS_STRING(v))
+			return v->u.string;
+	}
+	store = yajl_tree_get(tree, spath, yajl_t_string);
+	return store && store->u.string[0] ? store->u.string : NULL;
+}
+
 int auth_lookup(const char *file, const char *registry, const char *repository, char **user,
 		char **pass, struct berth_error **err)
 {
@@ -159,6 +177,16 @@ int auth_lookup(const char *file, const char *registry, const char *repository, 
 	r = parse_file(file, &tree, err);
 	if (r <= 0)
 		return r;
+	/* A helper, when one is named, is asked first; when it has nothing for this registry the
+	 * file's own entries still count (as with podman). */
+	const char *helper = helper_for(tree, registry);
+	if (helper) {
+		r = credhelper_get(helper, registry, user, pass, err);
+		if (r != 0) {
+			yajl_tree_free(tree);
+			return r < 0 ? -1 : 0;
+		}
+	}
 	if (asprintf(&full, "%s/%s", registry, repository ? repository : "") < 0) {
 		yajl_tree_free(tree);
 		return berth_fail(err, "out of memory");

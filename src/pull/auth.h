@@ -1,9 +1,12 @@
 /*
  * Registry credentials in the files docker and podman share: ~/.docker/config.json and the
  * containers-auth.json named by $REGISTRY_AUTH_FILE, {"auths": {"host": {"auth": base64}}}.
- * Lookups prefer the most specific key ("host/namespace/repo" before "host"). Writes keep every
- * other member of the file and replace it atomically with mode 0600.
- * This file must never send a credential anywhere: it only reads and writes the file.
+ * Lookups ask the docker credential helper the file names for the registry (credHelpers, else
+ * credsStore; see credhelper.h) first, then prefer the most specific auths key
+ * ("host/namespace/repo" before "host"). Writes keep every other member of the file and
+ * replace it atomically with mode 0600.
+ * This file must never send a credential anywhere: it only reads and writes the file (and
+ * tells a helper which registry it wants).
  */
 #ifndef PULL_AUTH_H
 #define PULL_AUTH_H

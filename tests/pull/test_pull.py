@@ -194,13 +194,16 @@ def test_login_authfile_and_logout(world, bp):
     authfile = os.path.join(bp.tmp, "auth.json")
     env = {"REGISTRY_AUTH_FILE": authfile}
     with open(authfile, "w") as f:
-        json.dump({"auths": {"other.example:5000": {"auth": "eDp5"}}, "credsStore": "keep"}, f)
+        # A helper for another registry: kept by the rewrite, never run for this one.
+        json.dump({"auths": {"other.example:5000": {"auth": "eDp5"}},
+                   "credHelpers": {"other.example:5000": "keep"}}, f)
     p = bp("--tls-verify=false", "login", "-u", "alice", "--password-stdin", world.auth.host, env=env,
            input="secret\n")
     assert p.stdout == "Login Succeeded\n"
     with open(authfile) as f:
         saved = json.load(f)
-    assert saved["credsStore"] == "keep" and "other.example:5000" in saved["auths"]
+    assert saved["credHelpers"] == {"other.example:5000": "keep"}
+    assert "other.example:5000" in saved["auths"]
     assert saved["auths"][world.auth.host]["auth"] == "YWxpY2U6c2VjcmV0"
     assert os.stat(authfile).st_mode & 0o777 == 0o600
     bp("--tls-verify=false", "-q", "pull", f"{world.auth.host}/busybox", env=env)
