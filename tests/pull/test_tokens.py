@@ -66,3 +66,18 @@ def test_a_token_refused_again_after_the_refresh_fails_the_pull(world, bp, tmp_p
     assert p.returncode == 1
     assert "HTTP 401" in p.stderr
     assert len(multi_token_requests(world)) == 2
+
+
+def test_401_between_an_index_and_its_manifest_fetches_a_new_token_once(world, bp):
+    # Same expiry, met by the second manifest request (the platform's, after the index).
+    world.token.requests.clear()
+    world.token.plan = [{"expires_in": 300, "exp_in": -58}]
+    world.authproxy.set(manifest_delay=3)
+    bp("--tls-verify=false", "--creds", "alice:secret", "--platform", "linux/amd64", "-q",
+       "pull", f"{world.authproxy.host}/platforms")
+    issued = [r for r in world.token.requests if r["scope"] == "repository:platforms:pull"]
+    assert len(issued) == 2
+    manifests = [e for e in world.authproxy.log if "/platforms/manifests/" in e["path"]]
+    assert [e["status"] for e in manifests] == [200, 401, 200]
+    assert manifests[0]["path"].endswith("/latest")
+    assert all(e["status"] == 200 for e in world.authproxy.log if "/blobs/" in e["path"])
