@@ -79,30 +79,72 @@ static bool has_token(const char *list, const char *tok)
 	return false;
 }
 
-/* Where the v1 hierarchy holding `controllers` is mounted (the mount of its root). */
-static int find_v1_mount(const char *controllers, char **mount, struct berth_error **err)
+/* The roots of the v1 hierarchies mounted here: "super options" and mount point of each. */
+struct v1_mount {
+	char *super; /* "rw,memory", "rw,cpu,cpuacct", "rw,xattr,name=systemd" */
+	char *point;
+};
+
+static void free_v1_mounts(struct v1_mount *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(m[i].super);
+		free(m[i].point);
+	}
+	free(m);
+}
+
+/* /proc/self/mountinfo read once for every hierarchy: the kernel renders the whole mount
+ * table on each read, so one pass per controller cost ten passes on a hybrid host. */
+static int read_v1_mounts(struct v1_mount **out, size_t *n_out, struct berth_error **err)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
 	_cleanup_free_ char *line = NULL;
-	_cleanup_free_ char *first = strndup(controllers, strcspn(controllers, ","));
-	size_t cap = 0;
+	struct v1_mount *m = NULL;
+	size_t cap = 0, n = 0;
 
 	if (f == NULL)
 		return berth_fail_errno(err, errno, "open '/proc/self/mountinfo'");
-	if (first == NULL)
-		return berth_fail_errno(err, ENOMEM, "find the %s cgroup mount", controllers);
 	while (getline(&line, &cap, f) > 0) {
 		char root[4096], point[4096], fstype[64], super[1024];
 		char *dash = strstr(line, " - ");
+		struct v1_mount *nm;
 
-		if (dash == NULL ||
+		if (dash == NULL || strncmp(dash, " - cgroup ", 10) != 0 ||
 		    sscanf(line, "%*s %*s %*s %4095s %4095s", root, point) != 2 ||
 		    sscanf(dash, " - %63s %*s %1023s", fstype, super) != 2)
 			continue;
-		if (strcmp(fstype, "cgroup") != 0 || strcmp(root, "/") != 0 ||
-		    !has_token(super, first))
+		if (strcmp(fstype, "cgroup") != 0 || strcmp(root, "/") != 0)
 			continue;
-		*mount = strdup(point);
+		nm = realloc(m, (n + 1) * sizeof(*m));
+		if (nm == NULL)
+			goto nomem;
+		m = nm;
+		m[n] = (struct v1_mount){ .super = strdup(super), .point = strdup(point) };
+		n++;
+		if (m[n - 1].super == NULL || m[n - 1].point == NULL)
+			goto nomem;
+	}
+	*out = m;
+	*n_out = n;
+	return 0;
+nomem:
+	free_v1_mounts(m, n);
+	return berth_fail_errno(err, ENOMEM, "read '/proc/self/mountinfo'");
+}
+
+/* Where the v1 hierarchy holding `controllers` is mounted (the mount of its root). */
+static int find_v1_mount(const struct v1_mount *m, size_t n, const char *controllers,
+			 char **mount, struct berth_error **err)
+{
+	_cleanup_free_ char *first = strndup(controllers, strcspn(controllers, ","));
+
+	if (first == NULL)
+		return berth_fail_errno(err, ENOMEM, "find the %s cgroup mount", controllers);
+	for (size_t i = 0; i < n; i++) {
+		if (!has_token(m[i].super, first))
+			continue;
+		*mount = strdup(m[i].point);
 		if (*mount == NULL)
 			return berth_fail_errno(err, ENOMEM, "find the %s cgroup mount", controllers);
 		return 0;
@@ -147,8 +189,11 @@ static int list_hierarchies(struct berth_cgroup *cg, struct berth_error **err)
 {
 	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
+	struct v1_mount *mounts = NULL;
+	size_t cap = 0, n_mounts = 0;
+	bool have_mounts = false;
 	ssize_t len;
+	int r = -1;
 
 	f = fopen("/proc/self/cgroup", "re");
 	if (f == NULL)
@@ -170,22 +215,32 @@ static int list_hierarchies(struct berth_cgroup *cg, struct berth_error **err)
 				continue;
 			mount = strdup(cg->layout == CGROUP_LAYOUT_V2 ? CGROUP_ROOT
 								       : CGROUP_ROOT "/unified");
-			if (mount == NULL)
-				return berth_fail_errno(err, ENOMEM, "cgroup");
+			if (mount == NULL) {
+				berth_fail_errno(err, ENOMEM, "cgroup");
+				goto out;
+			}
 		} else {
 			if (cg->layout == CGROUP_LAYOUT_V2 || !wanted_v1(ctrl))
 				continue;
-			if (find_v1_mount(ctrl, &mount, err) < 0)
-				return -1;
+			if (!have_mounts && read_v1_mounts(&mounts, &n_mounts, err) < 0)
+				goto out;
+			have_mounts = true;
+			if (find_v1_mount(mounts, n_mounts, ctrl, &mount, err) < 0)
+				goto out;
 			if (mount == NULL) /* in /proc/self/cgroup but not mounted here */
 				continue;
 		}
 		if (add_dir(cg, ctrl, mount, own, err) < 0)
-			return -1;
+			goto out;
 	}
-	if (cg->n_dirs == 0)
-		return berth_fail(err, "no cgroup hierarchy found under '%s'", CGROUP_ROOT);
-	return 0;
+	if (cg->n_dirs == 0) {
+		berth_fail(err, "no cgroup hierarchy found under '%s'", CGROUP_ROOT);
+		goto out;
+	}
+	r = 0;
+out:
+	free_v1_mounts(mounts, n_mounts);
+	return r;
 }
 
 /* runc's CleanPath: "." and ".." resolved lexically, never above the start. */
