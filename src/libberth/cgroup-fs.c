@@ -170,10 +170,38 @@ int cgroup_read_key(const struct cgroup_dir *d, const char *file, const char *ke
 	return berth_fail_errno(err, ENOENT, "'%s/%s': no key '%s'", d->dir, file, key);
 }
 
+/* Remember a directory cgroup_create made in cg->created (removed again if the create
+ * fails); on ENOMEM it is removed at once. */
+static int remember_created(struct berth_cgroup *cg, const char *path, struct berth_error **err)
+{
+	char **nc = realloc(cg->created, (cg->n_created + 1) * sizeof(*nc));
+	char *dup = strdup(path);
+
+	if (nc == NULL || dup == NULL) {
+		free(dup);
+		if (nc)
+			cg->created = nc;
+		rmdir(path);
+		return berth_fail_errno(err, ENOMEM, "mkdir '%s'", path);
+	}
+	cg->created = nc;
+	cg->created[cg->n_created++] = dup;
+	return 0;
+}
+
 int cgroup_mkdir_p(struct berth_cgroup *cg, const char *dir, struct berth_error **err)
 {
-	_cleanup_free_ char *copy = strdup(dir);
+	_cleanup_free_ char *copy = NULL;
 
+	/* The parent usually exists (/sys/fs/cgroup/<ctrl>/berth): one mkdir first, instead of
+	 * one per path component (six syscalls in each v1 hierarchy of a hybrid host). */
+	if (mkdir(dir, 0755) == 0)
+		return remember_created(cg, dir, err);
+	if (errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return berth_fail_errno(err, errno, "mkdir '%s'", dir);
+	copy = strdup(dir);
 	if (copy == NULL)
 		return berth_fail_errno(err, ENOMEM, "mkdir '%s'", dir);
 	for (char *p = copy + 1;; p++) {
@@ -183,18 +211,8 @@ int cgroup_mkdir_p(struct berth_cgroup *cg, const char *dir, struct berth_error 
 			continue;
 		*p = '\0';
 		if (mkdir(copy, 0755) == 0) {
-			char **nc = realloc(cg->created, (cg->n_created + 1) * sizeof(*nc));
-			char *dup = strdup(copy);
-
-			if (nc == NULL || dup == NULL) {
-				free(dup);
-				if (nc)
-					cg->created = nc;
-				rmdir(copy);
-				return berth_fail_errno(err, ENOMEM, "mkdir '%s'", copy);
-			}
-			cg->created = nc;
-			cg->created[cg->n_created++] = dup;
+			if (remember_created(cg, copy, err) < 0)
+				return -1;
 		} else if (errno != EEXIST) {
 			return berth_fail_errno(err, errno, "mkdir '%s'", copy);
 		}
