@@ -422,7 +422,7 @@ static int write_sysctl(int sysfd, const char *key, const char *value, struct be
 
 	if (sysctl_path(key, &rel, err) < 0)
 		return -1;
-	_cleanup_close_ int fd = (int)syscall(SYS_openat2, sysfd, rel, &how, sizeof(how));
+	_cleanup_close_ int fd = openat2_retry(sysfd, rel, &how);
 	if (fd < 0)
 		return berth_fail_errno(err, errno, "sysctl '%s': open /proc/sys/%s", key, rel);
 	size_t len = strlen(value);

@@ -60,7 +60,7 @@ int path_openat_in_root(int rootfd, const char *path, int flags)
 		.flags = (unsigned)(flags | O_CLOEXEC),
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
-	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	return openat2_retry(rootfd, path, &how);
 }
 
 /* Open the deepest existing directory of the components of `clean` up to `upto` characters,

@@ -41,7 +41,7 @@ static int open_beneath_root(int dirfd, const char *path, int flags)
 	struct open_how how = { .flags = (uint64_t)flags | O_CLOEXEC,
 				.resolve = RESOLVE_NO_MAGICLINKS };
 
-	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	return openat2_retry(dirfd, path, &how);
 }
 
 /* Go's spelling of an errno, which is what runc prints and what docker matches on. */

@@ -43,7 +43,7 @@ int thread_self_open(const char *subpath, int flags, struct berth_error **err)
 	if (!is_procfs(proc))
 		return berth_fail(err, "/proc is not a procfs mount");
 	snprintf(path, sizeof(path), "thread-self/%s", subpath);
-	fd = (int)syscall(SYS_openat2, proc, path, &how, sizeof(how));
+	fd = openat2_retry(proc, path, &how);
 	if (fd < 0)
 		return berth_fail_errno(err, errno, "open /proc/%s", path);
 	if (!is_procfs(fd)) {

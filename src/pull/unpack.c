@@ -43,7 +43,7 @@ int unpack_open_in_root(int rootfd, const char *path, int flags)
 
 	if (*path == '\0')
 		path = ".";
-	return syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	return openat2_retry(rootfd, path, &how);
 }
 
 int unpack_remove_tree(int parent, const char *name)
