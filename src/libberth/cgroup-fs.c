@@ -240,24 +240,21 @@ static int rmdir_retrying(const char *dir, struct berth_error **err)
 	}
 }
 
-int cgroup_rmdir_tree(const char *dir, struct berth_error **err)
+/* Call fn on each child cgroup (subdirectory) of dir, depth first through fn itself.
+ * `what` names the operation in messages. A missing dir has no children. */
+static int for_each_child(const char *dir, const char *what,
+			  int (*fn)(const char *sub, void *arg, struct berth_error **err), void *arg,
+			  struct berth_error **err)
 {
-	DIR *d;
+	DIR *d = opendir(dir);
 	struct dirent *e;
 	int r = 0;
 
-	/* Usually the cgroup has no children and its tasks are gone: one rmdir does it, where
-	 * listing it first cost an open, two getdents and a close in each of the ten v1
-	 * hierarchies. Children or tasks make it fail with EBUSY: then the walk below. */
-	if (rmdir(dir) == 0 || errno == ENOENT)
-		return 0;
-	d = opendir(dir);
 	if (d == NULL) {
 		if (errno == ENOENT)
 			return 0;
-		return berth_fail_errno(err, errno, "open cgroup '%s'", dir);
+		return berth_fail_errno(err, errno, "%s: open cgroup '%s'", what, dir);
 	}
-	/* Cgroups made inside the container's (nested runtimes, systemd) go first. */
 	while ((e = readdir(d)) != NULL) {
 		_cleanup_free_ char *sub = NULL;
 
@@ -266,17 +263,33 @@ int cgroup_rmdir_tree(const char *dir, struct berth_error **err)
 			continue;
 		if (asprintf(&sub, "%s/%s", dir, e->d_name) < 0) {
 			sub = NULL;
-			r = berth_fail_errno(err, ENOMEM, "remove cgroup '%s'", dir);
+			r = berth_fail_errno(err, ENOMEM, "%s '%s'", what, dir);
 			break;
 		}
-		if (cgroup_rmdir_tree(sub, err) < 0) {
+		if (fn(sub, arg, err) < 0) {
 			r = -1;
 			break;
 		}
 	}
 	closedir(d);
-	if (r < 0)
-		return r;
+	return r;
+}
+
+static int rmdir_tree_child(const char *sub, void *arg, struct berth_error **err)
+{
+	return cgroup_rmdir_tree(sub, err);
+}
+
+int cgroup_rmdir_tree(const char *dir, struct berth_error **err)
+{
+	/* Usually the cgroup has no children and its tasks are gone: one rmdir does it, where
+	 * listing it first cost an open, two getdents and a close in each of the ten v1
+	 * hierarchies. Children or tasks make it fail with EBUSY: then the walk below.
+	 * Cgroups made inside the container's (nested runtimes, systemd) go first. */
+	if (rmdir(dir) == 0 || errno == ENOENT)
+		return 0;
+	if (for_each_child(dir, "remove cgroup", rmdir_tree_child, NULL, err) < 0)
+		return -1;
 	return rmdir_retrying(dir, err);
 }
 
@@ -291,14 +304,23 @@ static int append_pid(pid_t **pids, size_t *n, pid_t pid)
 	return 0;
 }
 
+struct pid_list {
+	pid_t **pids;
+	size_t *n;
+};
+
+static int collect_child_pids(const char *sub, void *arg, struct berth_error **err)
+{
+	struct pid_list *l = arg;
+	return cgroup_collect_pids(sub, l->pids, l->n, err);
+}
+
 int cgroup_collect_pids(const char *dir, pid_t **pids, size_t *n, struct berth_error **err)
 {
 	_cleanup_free_ char *procs = NULL;
 	_cleanup_fclose_ FILE *f = NULL;
-	DIR *d;
-	struct dirent *e;
+	struct pid_list l = { pids, n };
 	long pid;
-	int r = 0;
 
 	if (asprintf(&procs, "%s/cgroup.procs", dir) < 0) {
 		procs = NULL;
@@ -310,27 +332,7 @@ int cgroup_collect_pids(const char *dir, pid_t **pids, size_t *n, struct berth_e
 	while (fscanf(f, "%ld", &pid) == 1)
 		if (append_pid(pids, n, (pid_t)pid) < 0)
 			return berth_fail_errno(err, ENOMEM, "read '%s'", procs);
-	d = opendir(dir);
-	if (d == NULL)
-		return berth_fail_errno(err, errno, "open cgroup '%s'", dir);
-	while ((e = readdir(d)) != NULL) {
-		_cleanup_free_ char *sub = NULL;
-
-		if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 ||
-		    strcmp(e->d_name, "..") == 0)
-			continue;
-		if (asprintf(&sub, "%s/%s", dir, e->d_name) < 0) {
-			sub = NULL;
-			r = berth_fail_errno(err, ENOMEM, "list '%s'", dir);
-			break;
-		}
-		if (cgroup_collect_pids(sub, pids, n, err) < 0) {
-			r = -1;
-			break;
-		}
-	}
-	closedir(d);
-	return r;
+	return for_each_child(dir, "list", collect_child_pids, &l, err);
 }
 
 int64_t cgroup_parse_page_size(const char *s)
