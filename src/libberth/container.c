@@ -111,6 +111,40 @@ static void container_free(struct berth_container *c)
 		close(c->console_socket_fd);
 }
 
+/* Read a whole regular file with one allocation of its exact size: on this path every heap
+ * page touched costs a page fault, so no growing buffer. */
+static int read_config_file(const char *path, char **raw, size_t *raw_len, struct berth_error **err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	size_t len = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return berth_fail_errno(err, errno, "open '%s'", path);
+	if (fstat(fd, &sb) < 0)
+		return berth_fail_errno(err, errno, "stat '%s'", path);
+	if (!S_ISREG(sb.st_mode))
+		return berth_fail(err, "'%s': expected a regular file", path);
+	*raw = malloc((size_t)sb.st_size + 1);
+	if (*raw == NULL)
+		return berth_fail(err, "out of memory");
+	while (len < (size_t)sb.st_size &&
+	       (n = read(fd, *raw + len, (size_t)sb.st_size - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			free(steal_pointer(raw));
+			return berth_fail_errno(err, e, "read '%s'", path);
+		}
+		len += (size_t)n;
+	}
+	(*raw)[len] = '\0';
+	*raw_len = len;
+	return 0;
+}
+
 /* Read <bundle>/config.json (kept in *raw to copy into the state dir) and resolve paths. */
 static int load_bundle(struct berth_container *c, const char *id, const struct berth_options *o,
 		       char **raw, size_t *raw_len, struct berth_error **err)
@@ -118,8 +152,6 @@ static int load_bundle(struct berth_container *c, const char *id, const struct b
 	_cleanup_free_ char *path = NULL;
 	char *msg = NULL;
 	void *cfg;
-	FILE *f;
-	size_t cap = 0;
 
 	c->id = strdup(id);
 	c->bundle = realpath(o->bundle ? o->bundle : ".", NULL);
@@ -127,27 +159,8 @@ static int load_bundle(struct berth_container *c, const char *id, const struct b
 		return berth_fail_errno(err, errno, "bundle '%s'", o->bundle ? o->bundle : ".");
 	if (asprintf(&path, "%s/config.json", c->bundle) < 0)
 		return berth_fail(err, "out of memory");
-	f = fopen(path, "re");
-	if (f == NULL)
-		return berth_fail_errno(err, errno, "open '%s'", path);
-	*raw = NULL;
-	*raw_len = 0;
-	for (;;) {
-		if (cap - *raw_len < 16384) {
-			char *nb = realloc(*raw, cap + 65536);
-			if (nb == NULL) {
-				fclose(f);
-				return berth_fail(err, "out of memory");
-			}
-			*raw = nb;
-			cap += 65536;
-		}
-		size_t n = fread(*raw + *raw_len, 1, cap - *raw_len, f);
-		if (n == 0)
-			break;
-		*raw_len += n;
-	}
-	fclose(f);
+	if (read_config_file(path, raw, raw_len, err) < 0)
+		return -1;
 	if (oci_parse(&oci_config_type, *raw, *raw_len, "config.json", &cfg, &msg) < 0)
 		return berth_fail_take(err, 0, msg);
 	c->config = cfg;
@@ -179,10 +192,16 @@ static char *now_rfc3339(void)
 	return out;
 }
 
-static char *owner_name(void)
+/* The owner is whoever created the state directory (as runc's list), looked up only when a
+ * command shows it, so the lifecycle never pays for an NSS lookup. */
+static char *owner_name(int dirfd)
 {
-	struct passwd *pw = getpwuid(geteuid());
-	return strdup(pw ? pw->pw_name : "");
+	struct passwd *pw;
+	struct stat sb;
+
+	if (fstat(dirfd, &sb) < 0 || (pw = getpwuid(sb.st_uid)) == NULL)
+		return strdup("");
+	return strdup(pw->pw_name);
 }
 
 static enum berth_status live_status(const struct berth_state *st)
@@ -204,7 +223,7 @@ static enum berth_status live_status(const struct berth_state *st)
 	return STATUS_RUNNING;
 }
 
-static int state_to_oci(const struct berth_state *st, enum berth_status status,
+static int state_to_oci(int dirfd, const struct berth_state *st, enum berth_status status,
 			struct oci_state **out)
 {
 	struct oci_state *s = calloc(1, sizeof(*s));
@@ -220,7 +239,7 @@ static int state_to_oci(const struct berth_state *st, enum berth_status status,
 	s->bundle = strdup(st->bundle);
 	s->rootfs = st->rootfs ? strdup(st->rootfs) : NULL;
 	s->created = st->created ? strdup(st->created) : NULL;
-	s->owner = strdup(st->owner ? st->owner : "");
+	s->owner = owner_name(dirfd);
 	for (i = 0; i < st->annotations.len; i++)
 		if (oci_map_set(&s->annotations, st->annotations.keys[i],
 				st->annotations.values[i]) < 0)
@@ -348,14 +367,16 @@ int container_create(const char *id, const struct berth_options *o, struct creat
 	st.bundle = c.bundle;
 	st.rootfs = c.rootfs;
 	st.created = now_rfc3339();
-	st.owner = owner_name();
+	if (c.config->hooks) {
+		st.poststart_hooks = c.config->hooks->poststart_len > 0;
+		st.poststop_hooks = c.config->hooks->poststop_len > 0;
+	}
 	st.cgroup_path = c.cgroup ? (char *)cgroup_path(c.cgroup) : NULL;
 	st.annotations = c.config->annotations;
 	r = state_write(dirfd, &st, err);
 	if (r == 0 && o->pid_file)
 		r = write_pid_file(o->pid_file, sp.pid, err);
 	free(st.created);
-	free(st.owner);
 	if (r < 0) {
 		syscall(SYS_pidfd_send_signal, sp.pidfd, SIGKILL, NULL, 0);
 		waitpid(sp.pid, NULL, 0);
@@ -479,6 +500,8 @@ static void run_late_hooks(int dirfd, const struct berth_state *st, enum late_ho
 	char path[64], *msg = NULL, *json;
 	size_t n;
 
+	if (!(which == POSTSTART ? st->poststart_hooks : st->poststop_hooks))
+		return;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d/" STATE_CONFIG_FILE, dirfd);
 	if (oci_parse_file(&oci_config_type, path, (void **)&cfg, &msg) < 0) {
 		free(msg);
@@ -683,7 +706,7 @@ int container_state(const char *id, const struct berth_options *o, struct oci_st
 
 	if (open_existing(id, o, &e, err) < 0)
 		return -1;
-	r = state_to_oci(e.st, e.status, out);
+	r = state_to_oci(e.dirfd, e.st, e.status, out);
 	if (r < 0)
 		berth_fail(err, "out of memory");
 	close_existing(&e);

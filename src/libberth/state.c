@@ -27,9 +27,10 @@ static const struct oci_field state_fields[] = {
 	OCI_FIELD(struct berth_state, bundle, "bundle", OCI_STRING, OCI_REQUIRED),
 	OCI_FIELD(struct berth_state, rootfs, "rootfs", OCI_STRING, 0),
 	OCI_FIELD(struct berth_state, created, "created", OCI_STRING, 0),
-	OCI_FIELD(struct berth_state, owner, "owner", OCI_STRING, 0),
 	OCI_FIELD(struct berth_state, cgroup_path, "cgroupPath", OCI_STRING, 0),
 	OCI_FIELD(struct berth_state, started, "started", OCI_BOOL, 0),
+	OCI_FIELD(struct berth_state, poststart_hooks, "poststartHooks", OCI_BOOL, 0),
+	OCI_FIELD(struct berth_state, poststop_hooks, "poststopHooks", OCI_BOOL, 0),
 	OCI_FIELD(struct berth_state, annotations, "annotations", OCI_MAP, 0),
 	OCI_END,
 };

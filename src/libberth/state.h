@@ -28,9 +28,11 @@ struct berth_state {
 	char *bundle;
 	char *rootfs;
 	char *created; /* RFC 3339 */
-	char *owner;
 	char *cgroup_path;
 	bool started;     /* start has been called */
+	/* The config copy has poststart/poststop hooks: only then do start and delete parse it. */
+	bool poststart_hooks;
+	bool poststop_hooks;
 	struct oci_map annotations;
 };
 

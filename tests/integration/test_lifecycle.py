@@ -222,6 +222,8 @@ def test_list_formats(berth, bundle, cid):
     listed = json.loads(berth.run("list", "--format", "json").stdout)
     mine = [c for c in listed if c["id"] == cid]
     assert mine and mine[0]["status"] == "created" and mine[0]["bundle"] == b.path
+    # The owner is the user who owns the state directory (as runc), looked up when shown.
+    assert mine[0]["owner"] == "root" and berth.state(cid)["owner"] == "root"
 
 
 def test_ps_lists_the_container_pids(berth, bundle, cid):
