@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "state.h"
+#include "timestamp.h"
 
 static FILE *log_file;
 static bool log_json;
@@ -89,14 +90,12 @@ static void json_escape(FILE *f, const char *s)
 static void log_line(const char *level, const char *msg)
 {
 	struct timespec ts;
-	struct tm tm;
-	char when[64];
+	char when[RFC3339_MAX];
 
 	if (log_file == NULL)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rfc3339_format(when, &ts, false);
 	if (log_json) {
 		fprintf(log_file, "{\"level\":\"%s\",\"msg\":\"", level);
 		json_escape(log_file, msg);

@@ -34,6 +34,7 @@
 #include "spawn.h"
 #include "state.h"
 #include "sync.h"
+#include "timestamp.h"
 #include "util.h"
 
 #define OCI_VERSION "1.3.0"
@@ -181,15 +182,11 @@ static int load_bundle(struct berth_container *c, const char *id, const struct b
 static char *now_rfc3339(void)
 {
 	struct timespec ts;
-	struct tm tm;
-	char buf[64], *out;
+	char buf[RFC3339_MAX];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	if (asprintf(&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
-		return NULL;
-	return out;
+	rfc3339_format(buf, &ts, true);
+	return strdup(buf);
 }
 
 /* The owner is whoever created the state directory (as runc's list), looked up only when a
