@@ -7,12 +7,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
@@ -474,44 +477,82 @@ int oci_parse(const struct oci_type *type, const char *json, size_t len, const c
 	return 0;
 }
 
-int oci_parse_file(const struct oci_type *type, const char *path, void **out, char **err)
+/*
+ * Read a whole file into one malloc'ed buffer. A regular file is read with one read() into a
+ * buffer of its size plus one byte: a short read is the end of the file, and only a file that
+ * grew since fstat() fills the spare byte. Anything else (/proc files that report size 0,
+ * pipes) and a growing file continue with a buffer that doubles. Growing a buffer in fixed
+ * steps and always once more past the data, as stdio reading does, made every parse copy and
+ * fault in pages it never needed.
+ */
+static int read_file(const char *path, char **out, size_t *out_len, char **err)
 {
-	FILE *f = fopen(path, "re");
+	struct stat st;
 	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-	int r;
+	size_t len = 0, cap;
+	int fd, e;
 
 	*out = NULL;
-	if (f == NULL) {
-		if (err && asprintf(err, "%s: %s", path, strerror(errno)) < 0)
-			*err = NULL;
-		return -1;
-	}
-	do {
-		if (cap - len < 65536) {
-			char *nb = realloc(buf, cap + 65536 + 1);
-			if (nb == NULL) {
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto fail_errno;
+	if (fstat(fd, &st) < 0)
+		goto fail_errno;
+	cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap || buf == NULL) {
+			char *nb;
+			if (buf != NULL)
+				cap *= 2;
+			if ((nb = realloc(buf, cap)) == NULL) {
 				free(buf);
-				fclose(f);
+				close(fd);
 				if (err && asprintf(err, "%s: out of memory", path) < 0)
 					*err = NULL;
 				return -1;
 			}
 			buf = nb;
-			cap += 65536;
 		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-	} while (n > 0);
-	if (ferror(f)) {
-		int e = errno;
-		free(buf);
-		fclose(f);
-		if (err && asprintf(err, "%s: read: %s", path, strerror(e)) < 0)
-			*err = NULL;
-		return -1;
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			e = errno;
+			free(buf);
+			close(fd);
+			if (err && asprintf(err, "%s: read: %s", path, strerror(e)) < 0)
+				*err = NULL;
+			return -1;
+		}
+		len += (size_t)n;
+		if (n == 0 || (S_ISREG(st.st_mode) && len == (size_t)st.st_size && len < cap))
+			break;
 	}
-	fclose(f);
+	close(fd);
+	*out = buf;
+	*out_len = len;
+	return 0;
+
+fail_errno:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (err && asprintf(err, "%s: %s", path, strerror(e)) < 0)
+		*err = NULL;
+	return -1;
+}
+
+int oci_parse_file(const struct oci_type *type, const char *path, void **out, char **err)
+{
+	char *buf;
+	size_t len;
+	int r;
+
+	*out = NULL;
+	if (read_file(path, &buf, &len, err) < 0)
+		return -1;
 	r = oci_parse(type, buf, len, path, out, err);
 	free(buf);
 	return r;

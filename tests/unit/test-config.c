@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <unistd.h>
 
 #include "oci-test.h"
 #include "runtime.h"
@@ -520,6 +521,65 @@ static void test_parse_file_errors(void)
 	free(err);
 }
 
+/* A document of `n` bytes with a long hostname, so that reading it needs more than one buffer. */
+static char *long_document(size_t n)
+{
+	static const char head[] = "{\"ociVersion\":\"1.3.0\",\"hostname\":\"", tail[] = "\"}";
+	char *doc = malloc(n + 1);
+
+	if (doc == NULL)
+		abort();
+	memcpy(doc, head, sizeof(head) - 1);
+	memset(doc + sizeof(head) - 1, 'h', n - (sizeof(head) - 1) - (sizeof(tail) - 1));
+	memcpy(doc + n - (sizeof(tail) - 1), tail, sizeof(tail));
+	return doc;
+}
+
+/* Regular files are read at their size; a pipe (/proc/self/fd/N) reports no size and is read
+ * until its end, whatever its length. */
+static void test_parse_file_sizes_and_pipes(void)
+{
+	static const size_t sizes[] = { 40, 4095, 4096, 4097, 20000 };
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		char file[] = "/tmp/berth-unit-XXXXXX", path[64], *err = NULL;
+		char *doc = long_document(sizes[i]);
+		size_t want = sizes[i] - strlen("{\"ociVersion\":\"1.3.0\",\"hostname\":\"\"}");
+		struct oci_config *c = NULL;
+		int fd = mkstemp(file), p[2];
+
+		if (!ok(fd >= 0 && write(fd, doc, sizes[i]) == (ssize_t)sizes[i],
+			"%zu-byte file is written", sizes[i]))
+			abort();
+		close(fd);
+		ok(oci_parse_file(&oci_config_type, file, (void **)&c, &err) == 0 && c &&
+			   c->hostname && strlen(c->hostname) == want,
+		   "%zu-byte regular file parses whole", sizes[i]);
+		if (err)
+			diag("error: %s", err);
+		free(err);
+		err = NULL;
+		oci_free(&oci_config_type, c);
+		c = NULL;
+		unlink(file);
+
+		if (pipe(p) < 0 || write(p[1], doc, sizes[i]) != (ssize_t)sizes[i])
+			abort();
+		close(p[1]);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", p[0]);
+		ok(oci_parse_file(&oci_config_type, path, (void **)&c, &err) == 0 && c &&
+			   c->hostname && strlen(c->hostname) == want,
+		   "%zu-byte pipe parses whole", sizes[i]);
+		if (err)
+			diag("error: %s", err);
+		free(err);
+		oci_free(&oci_config_type, c);
+		close(p[0]);
+		free(doc);
+	}
+}
+
 int main(void)
 {
 	test_full_config();
@@ -528,5 +588,6 @@ int main(void)
 	test_null_unknown_and_empty();
 	test_maps();
 	test_parse_file_errors();
+	test_parse_file_sizes_and_pipes();
 	return done();
 }
