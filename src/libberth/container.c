@@ -471,10 +471,11 @@ static int start_locked(const char *id, struct existing *e, struct berth_error *
 		return -1;
 	if (send(conn, "s", 1, MSG_NOSIGNAL) != 1)
 		return berth_fail_errno(err, errno, "start container '%s'", id);
+	/* The mark that start happened (state_read); no other command can race: we hold the lock. */
+	if (unlinkat(e->dirfd, STATE_START_SOCKET, 0) < 0)
+		return berth_fail_errno(err, errno, "start container '%s': remove %s", id,
+					STATE_START_SOCKET);
 	e->st->started = true;
-	unlinkat(e->dirfd, STATE_START_SOCKET, 0);
-	if (state_write(e->dirfd, e->st, err) < 0)
-		return -1;
 	/* EOF: the init closed its end on execve. A message: the exec failed. */
 	r = sync_recv(conn, &type, &errnum, &text, &fd);
 	if (fd >= 0)

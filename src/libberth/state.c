@@ -28,7 +28,6 @@ static const struct oci_field state_fields[] = {
 	OCI_FIELD(struct berth_state, rootfs, "rootfs", OCI_STRING, 0),
 	OCI_FIELD(struct berth_state, created, "created", OCI_STRING, 0),
 	OCI_FIELD(struct berth_state, cgroup_path, "cgroupPath", OCI_STRING, 0),
-	OCI_FIELD(struct berth_state, started, "started", OCI_BOOL, 0),
 	OCI_FIELD(struct berth_state, poststart_hooks, "poststartHooks", OCI_BOOL, 0),
 	OCI_FIELD(struct berth_state, poststop_hooks, "poststopHooks", OCI_BOOL, 0),
 	OCI_FIELD(struct berth_state, annotations, "annotations", OCI_MAP, 0),
@@ -220,6 +219,10 @@ int state_read(int dirfd, struct berth_state **st, struct berth_error **err)
 	if (oci_parse_file(&state_type, path, &obj, &msg) < 0)
 		return berth_fail_take(err, 0, msg);
 	*st = obj;
+	/* start removes the socket the init waits on: its absence is the "started" mark, so start
+	 * never has to rewrite state.json. */
+	(*st)->started = faccessat(dirfd, STATE_START_SOCKET, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+			 errno == ENOENT;
 	return 0;
 }
 

@@ -29,7 +29,7 @@ struct berth_state {
 	char *rootfs;
 	char *created; /* RFC 3339 */
 	char *cgroup_path;
-	bool started;     /* start has been called */
+	bool started;     /* start has been called: start.sock is gone (not in state.json) */
 	/* The config copy has poststart/poststop hooks: only then do start and delete parse it. */
 	bool poststart_hooks;
 	bool poststop_hooks;
