@@ -42,24 +42,29 @@ static int current_caps(uint64_t *effective, uint64_t *permitted, uint64_t *inhe
 	return 0;
 }
 
-static uint64_t current_bounding(void)
+/* The capabilities of `of` that are in the bounding set: one prctl per capability asked
+ * about, so callers ask only about the ones they need. */
+static uint64_t bounding_among(uint64_t of)
 {
 	uint64_t set = 0;
 	int cap;
 
 	for (cap = 0; cap <= last_cap(); cap++)
-		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+		if ((of & CAP_BIT(cap)) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
 			set |= CAP_BIT(cap);
 	return set;
 }
 
-static uint64_t current_ambient(void)
+/* The ambient set: only a capability both permitted and inheritable can be in it
+ * (capabilities(7)), so only those are asked about. */
+static uint64_t current_ambient(uint64_t permitted, uint64_t inheritable)
 {
 	uint64_t set = 0;
 	int cap;
 
 	for (cap = 0; cap <= last_cap(); cap++)
-		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) == 1)
+		if ((permitted & inheritable & CAP_BIT(cap)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) == 1)
 			set |= CAP_BIT(cap);
 	return set;
 }
@@ -117,11 +122,12 @@ int caps_plan_make(const struct oci_capabilities *caps, struct caps_plan *plan,
 	if (current_caps(&have_eff, &have_perm, &have_inh, err) < 0)
 		return -1;
 	if (caps == NULL) {
-		plan->bounding = current_bounding();
+		/* Every bit set: caps_drop_bounding then drops nothing. */
+		plan->bounding = ~UINT64_C(0);
 		plan->effective = have_eff;
 		plan->permitted = have_perm;
 		plan->inheritable = have_inh;
-		plan->ambient = current_ambient();
+		plan->ambient = current_ambient(have_perm, have_inh);
 		return 0;
 	}
 	if (parse_set(caps->bounding, caps->bounding_len, "bounding", &plan->bounding, err) < 0 ||
@@ -132,8 +138,12 @@ int caps_plan_make(const struct oci_capabilities *caps, struct caps_plan *plan,
 	    parse_set(caps->ambient, caps->ambient_len, "ambient", &plan->ambient, err) < 0)
 		return -1;
 
-	/* What berth can hand out: a capability it neither holds nor may keep is an error. */
-	available = current_bounding() & have_perm;
+	/* What berth can hand out: a capability it neither holds nor may keep is an error. A
+	 * capability outside the permitted set is unavailable whatever the bounding set says,
+	 * so the bounding set is only read for the permitted ones the config names. */
+	available = bounding_among(have_perm & (plan->bounding | plan->effective |
+						plan->inheritable | plan->permitted |
+						plan->ambient));
 	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
 		if (*sets[i] & ~available)
 			return berth_fail(err,
@@ -164,15 +174,19 @@ int caps_drop_bounding(const struct caps_plan *plan, struct berth_error **err)
 {
 	int cap;
 
+	/* Dropping a capability the set does not hold is a no-op for the kernel, so each one
+	 * costs a single prctl; the set is read only when a drop fails, since a berth without
+	 * CAP_SETPCAP may still run a container whose bounding set it already lacks. */
 	for (cap = 0; cap <= last_cap(); cap++) {
 		if (plan->bounding & CAP_BIT(cap))
 			continue;
-		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
-			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			int e = errno;
 			char name[64];
 
-			return berth_fail_errno(err, errno, "process.capabilities.bounding: drop %s",
+			if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 0)
+				continue;
+			return berth_fail_errno(err, e, "process.capabilities.bounding: drop %s",
 						first_name(CAP_BIT(cap), name, sizeof(name)));
 		}
 	}
