@@ -79,11 +79,25 @@ static int env_check(const struct oci_process *p, struct berth_error **err)
 	return 0;
 }
 
+/*
+ * The capability plan of the last process_validate, and the process it belongs to. The init
+ * is a fork of the process that validated its config (exec's child validates in
+ * process_prepare): process_prepare and process_exec take the checks and the plan from here
+ * instead of making them again, which after the fork would touch libcap's name tables and a
+ * fresh heap page for every capability set, each a page fault, to reach the same answer.
+ * Without process.capabilities the plan is "what we hold at exec time": not kept.
+ */
+static struct {
+	const struct oci_process *p;
+	struct caps_plan caps;
+} validated;
+
 int process_validate(const struct oci_config *cfg, const struct oci_process *p,
 		     struct berth_error **err)
 {
 	struct caps_plan plan;
 
+	validated.p = NULL;
 	if (p == NULL)
 		return berth_fail(err, "process: required");
 	if (p->args_len == 0 || p->args[0] == NULL || p->args[0][0] == '\0')
@@ -97,6 +111,8 @@ int process_validate(const struct oci_config *cfg, const struct oci_process *p,
 	    affinity_check(p, err) < 0 || caps_plan_make(p->capabilities, &plan, err) < 0 ||
 	    lsm_check(p, err) < 0)
 		return -1;
+	validated.p = p;
+	validated.caps = plan;
 	return 0;
 }
 
@@ -106,7 +122,7 @@ int process_prepare(struct berth_container *c, const struct oci_process *p,
 	/* spawn/exec already did this; repeated here because everything below runs with
 	 * berth's privileges inside the container's namespaces (CVE-2019-5736). */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (process_validate(c->config, p, err) < 0)
+	if (validated.p != p && process_validate(c->config, p, err) < 0)
 		return -1;
 	if (personality_apply(c->config, err) < 0 || session_keyring_join(c, err) < 0 ||
 	    oom_score_adj_apply(p, err) < 0 || rlimits_apply(p, err) < 0 ||
@@ -333,7 +349,7 @@ int process_exec(struct berth_container *c, const struct oci_process *p,
 	_cleanup_free_ char **argv = NULL, **envp = NULL;
 	uint64_t extra = 0;
 	struct caps_plan plan;
-	bool cwd_done;
+	bool cwd_done, keepcaps;
 	char ebuf[128];
 	int e;
 
@@ -341,7 +357,9 @@ int process_exec(struct berth_container *c, const struct oci_process *p,
 		return berth_fail(err, "process: required");
 	if (p->args_len == 0 || p->cwd == NULL)
 		return berth_fail(err, "process: args and cwd are required");
-	if (env_check(p, err) < 0 || caps_plan_make(p->capabilities, &plan, err) < 0)
+	if (validated.p == p && p->capabilities)
+		plan = validated.caps;
+	else if (env_check(p, err) < 0 || caps_plan_make(p->capabilities, &plan, err) < 0)
 		return -1;
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
@@ -364,11 +382,14 @@ int process_exec(struct berth_container *c, const struct oci_process *p,
 
 	if (caps_drop_bounding(&plan, err) < 0)
 		return -1;
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+	/* Only a switch from uid 0 to another uid clears the permitted set; for uid 0 there is
+	 * nothing to keep (capabilities(7), "Effect of user ID changes on capabilities"). */
+	keepcaps = u && u->uid != 0;
+	if (keepcaps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return berth_fail_errno(err, errno, "prctl(PR_SET_KEEPCAPS)");
 	if (switch_user(u, err) < 0)
 		return -1;
-	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+	if (keepcaps && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return berth_fail_errno(err, errno, "prctl(PR_SET_KEEPCAPS)");
 	/* Without noNewPrivileges, loading seccomp needs CAP_SYS_ADMIN: keep it until then. */
 	if (c->seccomp && !p->no_new_privileges && !(plan.effective & CAP_BIT(CAP_SYS_ADMIN)))
