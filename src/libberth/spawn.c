@@ -12,6 +12,7 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -112,6 +113,24 @@ static int wait_for_start(int listen_fd, struct berth_error **err)
 	return conn;
 }
 
+/* The handshake is only as long as the hooks make it: without prestart/createRuntime hooks
+ * the init does not stop between process_prepare and the rootfs, and the state the hooks read
+ * on stdin is only built (and copied into the init) for the hooks that exist. */
+static bool has_runtime_hooks(const struct oci_config *cfg)
+{
+	return cfg->hooks && (cfg->hooks->prestart_len || cfg->hooks->create_runtime_len);
+}
+
+static bool has_start_hooks(const struct oci_config *cfg)
+{
+	return cfg->hooks && cfg->hooks->start_container_len;
+}
+
+static bool needs_second_go(const struct oci_config *cfg)
+{
+	return has_runtime_hooks(cfg) || has_start_hooks(cfg);
+}
+
 static void __attribute__((noreturn)) child_main(struct berth_container *c, int sock,
 						 int state_dirfd, int listen_fd, unsigned long flags)
 {
@@ -147,8 +166,9 @@ static void __attribute__((noreturn)) child_main(struct berth_container *c, int 
 		sync_die(sock, err);
 
 	/* prestart and createRuntime hooks run in the parent while we wait here. */
-	if (sync_send(sock, SYNC_READY, 0, "hooks", -1) < 0 ||
-	    expect(sock, SYNC_GO, &created_json, NULL, &err) < 0)
+	if (has_runtime_hooks(cfg) && sync_send(sock, SYNC_READY, 0, "hooks", -1) < 0)
+		_exit(1);
+	if (needs_second_go(cfg) && expect(sock, SYNC_GO, &created_json, NULL, &err) < 0)
 		_exit(1);
 
 	/* A notify agent's socket is on the host: connect before the root changes. */
@@ -210,6 +230,7 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 	       char *(*created_json)(struct berth_container *c, pid_t pid), struct spawned *out,
 	       struct berth_error **err)
 {
+	const struct oci_config *cfg = c->config;
 	struct clone_args args = { .exit_signal = SIGCHLD };
 	unsigned long ns_flags;
 	_cleanup_free_ char *json = NULL, *created = NULL;
@@ -264,8 +285,7 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 		goto fail;
 	if (netlink_move_devices(c->config, pid, err) < 0)
 		goto fail;
-	json = state_json(c, pid);
-	if (json == NULL) {
+	if (cfg->hooks && cfg->hooks->create_container_len && (json = state_json(c, pid)) == NULL) {
 		berth_fail(err, "out of memory");
 		goto fail;
 	}
@@ -273,15 +293,14 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 		berth_fail_errno(err, errno, "sync with the container init");
 		goto fail;
 	}
-	if (expect(socks[0], SYNC_READY, NULL, NULL, err) < 0)
+	if (has_runtime_hooks(cfg) && (expect(socks[0], SYNC_READY, NULL, NULL, err) < 0 ||
+				       runtime_hooks(c, pid, err) < 0))
 		goto fail;
-	if (runtime_hooks(c, pid, err) < 0)
-		goto fail;
-	if ((created = created_json(c, pid)) == NULL) {
+	if (has_start_hooks(cfg) && (created = created_json(c, pid)) == NULL) {
 		berth_fail(err, "out of memory");
 		goto fail;
 	}
-	if (sync_send(socks[0], SYNC_GO, 0, created, -1) < 0) {
+	if (needs_second_go(cfg) && sync_send(socks[0], SYNC_GO, 0, created, -1) < 0) {
 		berth_fail_errno(err, errno, "sync with the container init");
 		goto fail;
 	}
