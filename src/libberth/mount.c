@@ -633,10 +633,9 @@ int mount_config_entry(struct rootfs_ctx *ctx, size_t idx, int premounted,
 	struct mount_opts o;
 	int ret = -1;
 
+	/* validate_entry ran in the parent (rootfs_validate) on this config. */
 	if (mount_opts_parse(m, idx, &o, err) < 0)
 		return -1;
-	if (validate_entry(cfg, idx, &o, err) < 0)
-		goto out;
 	dest = path_clean(m->destination);
 	if (dest == NULL) {
 		berth_fail_errno(err, ENOMEM, "mounts[%zu]", idx);

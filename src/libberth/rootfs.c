@@ -152,6 +152,14 @@ static bool needs_setup_dev(const struct oci_config *cfg)
 	return true;
 }
 
+/* Whether the propagation given to "/" (0: the default rslave) leaves no mount of the tree
+ * shared: then nothing made in it propagates anywhere, and pivot_root finds no shared parent
+ * (runc makes the rootfs's parent private only when it is shared, for the same reasons). */
+static bool unshared_tree(unsigned long prop)
+{
+	return prop == 0 || ((prop & MS_REC) && !(prop & MS_SHARED));
+}
+
 /* pivot_root refuses a shared parent, and the rootfs bind must not propagate anywhere: make
  * the mount holding the rootfs private. mount_setattr() wants the root of that mount, found by
  * walking up from the rootfs. */
@@ -179,7 +187,7 @@ static int make_parent_mount_private(const char *rootfs, struct berth_error **er
 	return 0;
 }
 
-static int pivot(const char *rootfs, int rootfd, struct berth_error **err)
+static int pivot(const char *rootfs, int rootfd, bool unshared, struct berth_error **err)
 {
 	_cleanup_close_ int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
@@ -193,8 +201,9 @@ static int pivot(const char *rootfs, int rootfd, struct berth_error **err)
 		return berth_fail_errno(err, errno, "pivot_root '%s'", rootfs);
 	if (fchdir(oldroot) < 0)
 		return berth_fail_errno(err, errno, "chdir to the old root");
-	/* Slave first, so the unmount below cannot propagate to the host. */
-	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+	/* Slave first, so the unmount below cannot propagate to the host (already so when the
+	 * whole tree was made rslave or rprivate). */
+	if (!unshared && mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
 		return berth_fail_errno(err, errno, "make the old root rslave");
 	if (umount2(".", MNT_DETACH) < 0)
 		return berth_fail_errno(err, errno, "unmount the old root");
@@ -219,7 +228,9 @@ int rootfs_prepare(struct berth_container *c, struct berth_error **err)
 	unsigned long prop;
 	int ret = -1;
 
-	if (rootfs_validate(cfg, err) < 0 || root_propagation(cfg, &prop, err) < 0)
+	/* The parent ran rootfs_validate on this very config before the clone: checking it
+	 * again here would only cost page faults in the init. */
+	if (root_propagation(cfg, &prop, err) < 0)
 		return -1;
 	ctx.userns = namespaces_has(cfg, "user", NULL);
 	ctx.cgroupns = namespaces_has(cfg, "cgroup", NULL);
@@ -228,7 +239,7 @@ int rootfs_prepare(struct berth_container *c, struct berth_error **err)
 	 * host mounts still propagate in but never out. */
 	if (mount(NULL, "/", NULL, prop ? prop : MS_SLAVE | MS_REC, NULL) < 0)
 		return berth_fail_errno(err, errno, "set the propagation of /");
-	if (make_parent_mount_private(c->rootfs, err) < 0)
+	if (!unshared_tree(prop) && make_parent_mount_private(c->rootfs, err) < 0)
 		return -1;
 	if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return berth_fail_errno(err, errno, "bind the rootfs '%s'", c->rootfs);
@@ -247,7 +258,7 @@ int rootfs_prepare(struct berth_container *c, struct berth_error **err)
 		goto out;
 
 	if (c->opts && c->opts->no_pivot ? move_root(c->rootfs, ctx.rootfd, err)
-					 : pivot(c->rootfs, ctx.rootfd, err))
+					 : pivot(c->rootfs, ctx.rootfd, unshared_tree(prop), err))
 		goto out;
 	if (prop && mount(NULL, "/", NULL, prop, NULL) < 0) {
 		berth_fail_errno(err, errno, "linux.rootfsPropagation: apply to the new /");

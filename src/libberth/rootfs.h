@@ -13,8 +13,8 @@
 #include "container.h"
 
 /* Check mounts, linux.devices, rootfsPropagation, mountLabel, maskedPaths and readonlyPaths
- * without touching the system (the parent calls it before the clone; rootfs_prepare calls it
- * again). Errors name the JSON path. */
+ * without touching the system: the parent calls it before the clone, and rootfs_prepare
+ * relies on it having passed. Errors name the JSON path. */
 int rootfs_validate(const struct oci_config *cfg, struct berth_error **err);
 /* In the parent, before the clone: open the idmapped bind mounts (mounts with uidMappings /
  * gidMappings or the idmap/ridmap options), which need the host's privileges. The init
