@@ -78,43 +78,64 @@ int devices_validate(const struct oci_config *cfg, struct berth_error **err)
 	return 0;
 }
 
-static int make_node(struct rootfs_ctx *ctx, const struct dev *d, struct berth_error **err)
+/* Whatever the image left where a node goes (a symlink, a file) is removed, never followed. */
+static int remove_entry(int dirfd, const char *name, const char *clean, struct berth_error **err)
 {
-	_cleanup_free_ char *clean = path_clean(d->path);
-	_cleanup_close_ int dirfd = -1;
-	const char *name;
 	struct stat st;
 
-	if (clean == NULL)
-		return berth_fail_errno(err, ENOMEM, "device '%s'", d->path);
-	if (path_open_parent(ctx->rootfd, clean, &dirfd, &name, err) < 0)
-		return berth_wrap(err, "device '%s'", clean);
-	/* Whatever the image left there (a symlink, a file) is replaced, never followed. */
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return berth_fail(err, "device '%s': a directory is in the way", clean);
-		if (unlinkat(dirfd, name, 0) < 0)
-			return berth_fail_errno(err, errno, "device '%s': remove the old entry",
-						clean);
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0
+				       : berth_fail_errno(err, errno, "device '%s': stat", clean);
+	if (S_ISDIR(st.st_mode))
+		return berth_fail(err, "device '%s': a directory is in the way", clean);
+	if (unlinkat(dirfd, name, 0) < 0)
+		return berth_fail_errno(err, errno, "device '%s': remove the old entry", clean);
+	return 0;
+}
+
+/* No mknod in a user namespace: bind the host's node onto an empty file. */
+static int bind_node(int dirfd, const char *name, const char *clean, const struct dev *d,
+		     struct berth_error **err)
+{
+	_cleanup_close_ int target = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW |
+								 O_CLOEXEC, 0600);
+	if (target < 0 && errno == EEXIST) {
+		if (remove_entry(dirfd, name, clean, err) < 0)
+			return -1;
+		target = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+				0600);
 	}
-	if (ctx->userns && d->type != S_IFIFO) {
-		/* No mknod in a user namespace: bind the host's node onto an empty file. */
-		_cleanup_close_ int target = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY |
-								 O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (target < 0)
-			return berth_fail_errno(err, errno, "device '%s': create", clean);
-		_cleanup_close_ int pathfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		int src = open_tree(AT_FDCWD, d->path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-		if (pathfd < 0 || src < 0)
-			return berth_fail_errno(err, errno, "device '%s': bind from the host", clean);
-		int r = mount_attach(src, pathfd, err);
-		close(src);
-		if (r < 0)
-			return berth_wrap(err, "device '%s': bind from the host", clean);
-		return 0;
+	if (target < 0)
+		return berth_fail_errno(err, errno, "device '%s': create", clean);
+	_cleanup_close_ int pathfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int src = open_tree(AT_FDCWD, d->path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (pathfd < 0 || src < 0)
+		return berth_fail_errno(err, errno, "device '%s': bind from the host", clean);
+	int r = mount_attach(src, pathfd, err);
+	close(src);
+	if (r < 0)
+		return berth_wrap(err, "device '%s': bind from the host", clean);
+	return 0;
+}
+
+/* The node `name` below `dirfd` (the directory of `clean`, its cleaned path). Creation is
+ * tried first: an entry already there (EEXIST) is replaced, which costs a lookup only when
+ * the image has one. */
+static int make_node_at(struct rootfs_ctx *ctx, int dirfd, const char *name, const char *clean,
+			const struct dev *d, struct berth_error **err)
+{
+	dev_t rdev = makedev(d->major, d->minor);
+
+	if (ctx->userns && d->type != S_IFIFO)
+		return bind_node(dirfd, name, clean, d, err);
+	if (mknodat(dirfd, name, d->type | d->mode, rdev) < 0) {
+		if (errno != EEXIST)
+			return berth_fail_errno(err, errno, "device '%s': mknod", clean);
+		if (remove_entry(dirfd, name, clean, err) < 0)
+			return -1;
+		if (mknodat(dirfd, name, d->type | d->mode, rdev) < 0)
+			return berth_fail_errno(err, errno, "device '%s': mknod", clean);
 	}
-	if (mknodat(dirfd, name, d->type | d->mode, makedev(d->major, d->minor)) < 0)
-		return berth_fail_errno(err, errno, "device '%s': mknod", clean);
 	/* The umask must not decide the mode the config asked for. */
 	if (fchmodat(dirfd, name, d->mode, 0) < 0)
 		return berth_fail_errno(err, errno, "device '%s': chmod", clean);
@@ -122,6 +143,20 @@ static int make_node(struct rootfs_ctx *ctx, const struct dev *d, struct berth_e
 		return berth_fail_errno(err, errno, "device '%s': chown %u:%u", clean,
 					(unsigned)d->uid, (unsigned)d->gid);
 	return 0;
+}
+
+/* A node anywhere below /dev: its directory is resolved (and made) inside the rootfs. */
+static int make_node(struct rootfs_ctx *ctx, const struct dev *d, struct berth_error **err)
+{
+	_cleanup_free_ char *clean = path_clean(d->path);
+	_cleanup_close_ int dirfd = -1;
+	const char *name;
+
+	if (clean == NULL)
+		return berth_fail_errno(err, ENOMEM, "device '%s'", d->path);
+	if (path_open_parent(ctx->rootfd, clean, &dirfd, &name, err) < 0)
+		return berth_wrap(err, "device '%s'", clean);
+	return make_node_at(ctx, dirfd, name, clean, d, err);
 }
 
 static bool configured(const struct oci_config *cfg, const char *path)
@@ -134,17 +169,14 @@ static bool configured(const struct oci_config *cfg, const char *path)
 	return false;
 }
 
-static int make_links(struct rootfs_ctx *ctx, struct berth_error **err)
+static int make_links(int devfd, struct berth_error **err)
 {
 	static const char *const links[][2] = {
 		{ "fd", "/proc/self/fd" },        { "stdin", "/proc/self/fd/0" },
 		{ "stdout", "/proc/self/fd/1" },  { "stderr", "/proc/self/fd/2" },
 	};
-	_cleanup_close_ int devfd = -1;
 	struct stat st;
 
-	if (path_mkdirs(ctx->rootfd, "/dev", 0755, &devfd, err) < 0)
-		return -1;
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (symlinkat(links[i][1], devfd, links[i][0]) < 0 && errno != EEXIST)
 			return berth_fail_errno(err, errno, "symlink '/dev/%s'", links[i][0]);
@@ -163,12 +195,17 @@ static int make_links(struct rootfs_ctx *ctx, struct berth_error **err)
 int devices_create(struct rootfs_ctx *ctx, bool setup_dev, struct berth_error **err)
 {
 	const struct oci_config *cfg = ctx->c->config;
+	_cleanup_close_ int devfd = -1;
 	struct dev d;
 
 	if (setup_dev) {
+		/* One lookup of /dev for the default nodes and the links. */
+		if (path_mkdirs(ctx->rootfd, "/dev", 0755, &devfd, err) < 0)
+			return -1;
 		for (size_t i = 0; i < sizeof(default_devices) / sizeof(default_devices[0]); i++)
 			if (!configured(cfg, default_devices[i].path) &&
-			    make_node(ctx, &default_devices[i], err) < 0)
+			    make_node_at(ctx, devfd, default_devices[i].path + 5,
+					 default_devices[i].path, &default_devices[i], err) < 0)
 				return -1;
 	}
 	for (size_t i = 0; cfg->linux_ && i < cfg->linux_->devices_len; i++) {
@@ -176,7 +213,7 @@ int devices_create(struct rootfs_ctx *ctx, bool setup_dev, struct berth_error **
 		    make_node(ctx, &d, err) < 0)
 			return -1;
 	}
-	if (setup_dev && make_links(ctx, err) < 0)
+	if (setup_dev && make_links(devfd, err) < 0)
 		return -1;
 	return 0;
 }

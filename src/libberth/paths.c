@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -64,9 +65,9 @@ int path_openat_in_root(int rootfd, const char *path, int flags)
 }
 
 /* Open the deepest existing directory of the components of `clean` up to `upto` characters,
- * creating the rest. */
-static int mkdirs_prefix(int rootfd, const char *clean, size_t upto, mode_t mode, int *out,
-			 struct berth_error **err)
+ * creating the rest. `missing`: the caller already found that whole prefix absent. */
+static int mkdirs_prefix(int rootfd, const char *clean, size_t upto, bool missing, mode_t mode,
+			 int *out, struct berth_error **err)
 {
 	_cleanup_free_ char *prefix = strndup(clean, upto);
 	size_t cut;
@@ -83,6 +84,12 @@ static int mkdirs_prefix(int rootfd, const char *clean, size_t upto, mode_t mode
 	}
 	/* Find the deepest prefix that exists. */
 	cut = strlen(prefix);
+	if (missing) {
+		while (cut > 0 && prefix[cut - 1] != '/')
+			cut--;
+		if (cut > 0)
+			cut--;
+	}
 	for (;;) {
 		char saved = prefix[cut];
 		prefix[cut] = '\0';
@@ -134,7 +141,7 @@ int path_mkdirs(int rootfd, const char *path, mode_t mode, int *out, struct bert
 	}
 	if (errno != ENOENT)
 		return berth_fail_errno(err, errno, "open '%s'", clean);
-	return mkdirs_prefix(rootfd, clean, strlen(clean), mode, out, err);
+	return mkdirs_prefix(rootfd, clean, strlen(clean), true, mode, out, err);
 }
 
 int path_open_parent(int rootfd, const char *clean, int *dirfd, const char **last,
@@ -145,7 +152,7 @@ int path_open_parent(int rootfd, const char *clean, int *dirfd, const char **las
 	if (strcmp(clean, "/") == 0)
 		return berth_fail(err, "'/' has no parent");
 	*last = slash + 1;
-	return mkdirs_prefix(rootfd, clean, (size_t)(slash - clean), 0755, dirfd, err);
+	return mkdirs_prefix(rootfd, clean, (size_t)(slash - clean), false, 0755, dirfd, err);
 }
 
 int path_mkfile(int rootfd, const char *path, int *out, struct berth_error **err)
