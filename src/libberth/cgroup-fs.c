@@ -55,6 +55,19 @@ bool cgroup_has_file(const struct cgroup_dir *d, const char *file)
 	return d->fd >= 0 && faccessat(d->fd, file, F_OK, 0) == 0;
 }
 
+int cgroup_open_file(const struct cgroup_dir *d, const char *file, int flags,
+		     struct berth_error **err)
+{
+	int fd;
+
+	if (d->fd < 0)
+		return berth_fail_errno(err, ENOENT, "cgroup '%s'", d->dir);
+	fd = openat(d->fd, file, flags | O_CLOEXEC);
+	if (fd < 0)
+		return berth_fail_errno(err, errno, "open '%s/%s'", d->dir, file);
+	return fd;
+}
+
 int cgroup_write(const struct cgroup_dir *d, const char *file, const char *value,
 		 struct berth_error **err)
 {
@@ -62,11 +75,8 @@ int cgroup_write(const struct cgroup_dir *d, const char *file, const char *value
 	size_t len = strlen(value);
 	ssize_t n;
 
-	if (d->fd < 0)
-		return berth_fail_errno(err, ENOENT, "cgroup '%s'", d->dir);
-	fd = openat(d->fd, file, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return berth_fail_errno(err, errno, "open '%s/%s'", d->dir, file);
+	if ((fd = cgroup_open_file(d, file, O_WRONLY, err)) < 0)
+		return -1;
 	n = write(fd, value, len);
 	if (n < 0)
 		return berth_fail_errno(err, errno, "write '%s' to '%s/%s'", value, d->dir, file);
@@ -99,11 +109,8 @@ int cgroup_read(const struct cgroup_dir *d, const char *file, char **out,
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 0;
 
-	if (d->fd < 0)
-		return berth_fail_errno(err, ENOENT, "cgroup '%s'", d->dir);
-	fd = openat(d->fd, file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return berth_fail_errno(err, errno, "open '%s/%s'", d->dir, file);
+	if ((fd = cgroup_open_file(d, file, O_RDONLY, err)) < 0)
+		return -1;
 	for (;;) {
 		ssize_t n;
 
@@ -192,11 +199,12 @@ static int remember_created(struct berth_cgroup *cg, const char *path, struct be
 int cgroup_mkdir_p(struct berth_cgroup *cg, const char *dir, struct berth_error **err)
 {
 	_cleanup_free_ char *copy = NULL;
+	bool made = false;
 
 	/* The parent usually exists (/sys/fs/cgroup/<ctrl>/berth): one mkdir first, instead of
 	 * one per path component (six syscalls in each v1 hierarchy of a hybrid host). */
 	if (mkdir(dir, 0755) == 0)
-		return remember_created(cg, dir, err);
+		return remember_created(cg, dir, err) < 0 ? -1 : 1;
 	if (errno == EEXIST)
 		return 0;
 	if (errno != ENOENT)
@@ -210,7 +218,8 @@ int cgroup_mkdir_p(struct berth_cgroup *cg, const char *dir, struct berth_error 
 		if (saved != '/' && saved != '\0')
 			continue;
 		*p = '\0';
-		if (mkdir(copy, 0755) == 0) {
+		made = mkdir(copy, 0755) == 0;
+		if (made) {
 			if (remember_created(cg, copy, err) < 0)
 				return -1;
 		} else if (errno != EEXIST) {
@@ -220,7 +229,7 @@ int cgroup_mkdir_p(struct berth_cgroup *cg, const char *dir, struct berth_error 
 			break;
 		*p = saved;
 	}
-	return 0;
+	return made;
 }
 
 static int rmdir_retrying(const char *dir, struct berth_error **err)

@@ -63,6 +63,9 @@ struct cgroup_dev_rule {
 struct cgroup_dir *cgroup_find_dir(struct berth_cgroup *cg, const char *controller);
 struct cgroup_dir *cgroup_v2_dir(struct berth_cgroup *cg);
 bool cgroup_has_file(const struct cgroup_dir *d, const char *file);
+/* openat(d->fd, file, flags | O_CLOEXEC); the message names the file. */
+int cgroup_open_file(const struct cgroup_dir *d, const char *file, int flags,
+		     struct berth_error **err);
 int cgroup_write(const struct cgroup_dir *d, const char *file, const char *value,
 		 struct berth_error **err);
 int cgroup_writef(const struct cgroup_dir *d, const char *file, struct berth_error **err,
@@ -78,7 +81,8 @@ int cgroup_read_u64(const struct cgroup_dir *d, const char *file, uint64_t *out,
 /* Value of `key` in a flat-keyed file ("key value" lines: memory.stat, cgroup.events). */
 int cgroup_read_key(const struct cgroup_dir *d, const char *file, const char *key,
 		    uint64_t *out, struct berth_error **err);
-/* mkdir -p dir; each directory made is appended to cg->created. */
+/* mkdir -p dir; each directory made is appended to cg->created. 1 when dir itself was made,
+ * 0 when it existed. */
 int cgroup_mkdir_p(struct berth_cgroup *cg, const char *dir, struct berth_error **err);
 /* Remove dir and every cgroup below it, retrying while their processes exit. */
 int cgroup_rmdir_tree(const char *dir, struct berth_error **err);

@@ -97,68 +97,106 @@ int cgroup_v1_validate(struct berth_cgroup *cg, const struct oci_resources *r,
 	return 0;
 }
 
-/* A new cpuset has no cpus and mems and refuses tasks: take the parent's, level by level. */
-static int cpuset_fill_parents(const struct cgroup_dir *d, struct berth_error **err)
+static bool made_here(const struct berth_cgroup *cg, const char *dir)
 {
-	_cleanup_free_ char *walk = strdup(d->path);
+	for (size_t i = 0; i < cg->n_created; i++)
+		if (strcmp(cg->created[i], dir) == 0)
+			return true;
+	return false;
+}
+
+/* `file` of the directory above `dir`. */
+static int read_parent(const char *dir, const char *file, char **out, struct berth_error **err)
+{
+	_cleanup_free_ char *parent = strndup(dir, (size_t)(strrchr(dir, '/') - dir));
+	_cleanup_close_ int fd = -1;
+	struct cgroup_dir d;
+
+	if (parent == NULL)
+		return berth_fail_errno(err, ENOMEM, "cpuset");
+	fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_fail_errno(err, errno, "open cpuset '%s'", parent);
+	d = (struct cgroup_dir){ .dir = parent, .fd = fd };
+	return cgroup_read(&d, file, out, err);
+}
+
+/* One level of cpuset_fill_parents: `above` holds what the level above has (NULL: not read
+ * yet) and is updated to what this level ends up with. `leaf` is the container's own
+ * directory, already open, when `dir` is it. */
+static int fill_level(const struct berth_cgroup *cg, char *dir, const struct cgroup_dir *leaf,
+		      char *above[2], struct berth_error **err)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	_cleanup_close_ int fd = leaf ? -1 : open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct cgroup_dir cur = { .dir = dir, .fd = leaf ? leaf->fd : fd };
+	/* Made by this create: empty, or its parent's values already (clone_children). */
+	bool fresh = made_here(cg, dir);
+
+	if (cur.fd < 0)
+		return berth_fail_errno(err, errno, "open cpuset '%s'", dir);
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_free_ char *mine = NULL;
+
+		if (!fresh && cgroup_read(&cur, files[i], &mine, err) < 0)
+			return -1;
+		if (mine && *mine) {
+			free(above[i]);
+			above[i] = steal_pointer(&mine);
+			continue;
+		}
+		if (above[i] == NULL && read_parent(dir, files[i], &above[i], err) < 0)
+			return -1;
+		if (cgroup_write(&cur, files[i], above[i], err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A new cpuset has no cpus and mems and refuses tasks: from the top, each level without them
+ * takes its parent's. What a level holds is carried down to the next, so a parent is read
+ * only above the first level. */
+static int cpuset_fill_parents(const struct berth_cgroup *cg, const struct cgroup_dir *d,
+			       struct berth_error **err)
+{
+	_cleanup_free_ char *walk = strdup(d->dir);
+	char *above[2] = { NULL, NULL };
+	int r = -1;
 
 	if (walk == NULL)
 		return berth_fail_errno(err, ENOMEM, "cpuset");
-	for (char *p = walk + 1;; p++) {
+	for (char *p = walk + strlen(d->mount) + 1;; p++) {
 		char saved = *p;
 
 		if (saved != '/' && saved != '\0')
 			continue;
 		*p = '\0';
-		{
-			_cleanup_free_ char *parent_path = NULL, *dir_path = NULL;
-			_cleanup_close_ int pfd = -1, dfd = -1;
-			struct cgroup_dir parent, cur;
-			const char *files[] = { "cpuset.cpus", "cpuset.mems" };
-
-			if (asprintf(&dir_path, "%s%s", d->mount, walk) < 0) {
-				dir_path = NULL;
-				return berth_fail_errno(err, ENOMEM, "cpuset");
-			}
-			parent_path = strdup(dir_path);
-			if (parent_path == NULL)
-				return berth_fail_errno(err, ENOMEM, "cpuset");
-			*strrchr(parent_path, '/') = '\0';
-			pfd = open(parent_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			dfd = open(dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (pfd < 0 || dfd < 0)
-				return berth_fail_errno(err, errno, "open cpuset '%s'", dir_path);
-			parent = (struct cgroup_dir){ .dir = parent_path, .fd = pfd };
-			cur = (struct cgroup_dir){ .dir = dir_path, .fd = dfd };
-			for (size_t i = 0; i < 2; i++) {
-				_cleanup_free_ char *mine = NULL, *theirs = NULL;
-
-				if (cgroup_read(&cur, files[i], &mine, err) < 0)
-					return -1;
-				if (*mine)
-					continue;
-				if (cgroup_read(&parent, files[i], &theirs, err) < 0 ||
-				    cgroup_write(&cur, files[i], theirs, err) < 0)
-					return -1;
-			}
-		}
+		if (fill_level(cg, walk, saved == '\0' ? d : NULL, above, err) < 0)
+			goto out;
 		if (saved == '\0')
 			break;
 		*p = saved;
 	}
-	return 0;
+	r = 0;
+out:
+	free(above[0]);
+	free(above[1]);
+	return r;
 }
 
 int cgroup_v1_make(struct berth_cgroup *cg, struct berth_error **err)
 {
 	for (size_t i = 0; i < cg->n_dirs; i++) {
 		struct cgroup_dir *d = &cg->dirs[i];
-		pid_t *pids = NULL;
-		size_t n = 0;
+		int made = cgroup_mkdir_p(cg, d->dir, err);
 
+		if (made < 0)
+			return -1;
 		/* Reusing an existing cgroup is fine (runc does), one with processes is not. */
-		if (access(d->dir, F_OK) == 0) {
+		if (!made) {
 			struct berth_error *ignored = NULL;
+			pid_t *pids = NULL;
+			size_t n = 0;
 
 			cgroup_collect_pids(d->dir, &pids, &n, &ignored);
 			berth_error_free(ignored);
@@ -167,13 +205,11 @@ int cgroup_v1_make(struct berth_cgroup *cg, struct berth_error **err)
 				return berth_fail(err, "cgroup '%s' already holds %zu processes", d->dir,
 						  n);
 		}
-		if (cgroup_mkdir_p(cg, d->dir, err) < 0)
-			return -1;
-		if (strcmp(d->controllers, "cpuset") == 0 && cpuset_fill_parents(d, err) < 0)
-			return -1;
 		d->fd = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (d->fd < 0)
 			return berth_fail_errno(err, errno, "open cgroup '%s'", d->dir);
+		if (strcmp(d->controllers, "cpuset") == 0 && cpuset_fill_parents(cg, d, err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -570,36 +606,82 @@ static int check_device_rules(const struct cgroup_dev_rule *rules, size_t n,
 	return 0;
 }
 
+/* One rule, written to devices.allow or devices.deny through an fd opened on first use: the
+ * kernel takes one rule per write, so the file need not be reopened for each. */
+struct rule_files {
+	const struct cgroup_dir *d;
+	int allow, deny;
+};
+
+static int write_rule(struct rule_files *f, bool allow, const char *rule,
+		      struct berth_error **err)
+{
+	const char *file = allow ? "devices.allow" : "devices.deny";
+	int *fd = allow ? &f->allow : &f->deny;
+	size_t len = strlen(rule);
+	ssize_t n;
+
+	if (*fd < 0 && (*fd = cgroup_open_file(f->d, file, O_WRONLY, err)) < 0)
+		return -1;
+	n = write(*fd, rule, len);
+	if (n < 0)
+		return berth_fail_errno(err, errno, "write '%s' to '%s/%s'", rule, f->d->dir, file);
+	if ((size_t)n != len)
+		return berth_fail(err, "write '%s' to '%s/%s': short write", rule, f->d->dir, file);
+	return 0;
+}
+
 /* Replay the rules in order: the kernel's list then ends in the same state, a rule for
  * every type and number ("a") resetting it as the OCI order says. */
-static int apply_devices(const struct cgroup_dir *d, const struct cgroup_dev_rule *rules,
-			 size_t n, struct berth_error **err)
+static int replay_rules(struct rule_files *f, const struct cgroup_dev_rule *rules, size_t n,
+			struct berth_error **err)
 {
-	if (check_device_rules(rules, n, err) < 0)
+	bool written = false;
+
+	/* Everything denied, no exception: the state every rule list starts from. */
+	if (write_rule(f, false, "a", err) < 0)
 		return -1;
-	if (cgroup_write(d, "devices.deny", "a", err) < 0)
-		return berth_wrap(err, "linux.resources.devices");
 	for (size_t i = 0; i < n; i++) {
 		const struct cgroup_dev_rule *r = &rules[i];
-		const char *file = r->allow ? "devices.allow" : "devices.deny";
 		char buf[80];
 
 		if (r->access == 0)
 			continue;
 		if (r->type == 'a' && r->major < 0 && r->minor < 0 && r->access == 7) {
-			if (cgroup_write(d, file, "a", err) < 0)
-				return berth_wrap(err, "linux.resources.devices");
+			/* A deny-all before any other rule resets to where we already are. */
+			if (!r->allow && !written)
+				continue;
+			if (write_rule(f, r->allow, "a", err) < 0)
+				return -1;
+			written = true;
 			continue;
 		}
 		for (const char *t = r->type == 'a' ? "bc" : &r->type; *t; t++) {
 			format_rule(buf, sizeof(buf), *t, r);
-			if (cgroup_write(d, file, buf, err) < 0)
-				return berth_wrap(err, "linux.resources.devices");
+			if (write_rule(f, r->allow, buf, err) < 0)
+				return -1;
+			written = true;
 			if (r->type != 'a')
 				break;
 		}
 	}
 	return 0;
+}
+
+static int apply_devices(const struct cgroup_dir *d, const struct cgroup_dev_rule *rules,
+			 size_t n, struct berth_error **err)
+{
+	struct rule_files f = { .d = d, .allow = -1, .deny = -1 };
+	int r;
+
+	if (check_device_rules(rules, n, err) < 0)
+		return -1;
+	r = replay_rules(&f, rules, n, err);
+	if (f.allow >= 0)
+		close(f.allow);
+	if (f.deny >= 0)
+		close(f.deny);
+	return r < 0 ? berth_wrap(err, "linux.resources.devices") : 0;
 }
 
 int cgroup_v1_apply(struct berth_cgroup *cg, const struct oci_resources *r,

@@ -520,8 +520,13 @@ int cgroup_clone_fd(const struct berth_cgroup *cg)
 
 int cgroup_enter(struct berth_cgroup *cg, pid_t pid, struct berth_error **err)
 {
+	/* On the stack: this runs right after the clone, where every heap page written is a
+	 * copy-on-write fault. */
+	char value[16];
+
+	snprintf(value, sizeof(value), "%d", (int)pid);
 	for (size_t i = 0; i < cg->n_dirs; i++)
-		if (cgroup_writef(&cg->dirs[i], "cgroup.procs", err, "%d", (int)pid) < 0)
+		if (cgroup_write(&cg->dirs[i], "cgroup.procs", value, err) < 0)
 			return berth_wrap(err, "join cgroup");
 	return 0;
 }
