@@ -118,7 +118,7 @@ int cgroup_v2_apply(struct berth_cgroup *cg, const struct oci_resources *r,
 int cgroup_v1_freeze(struct berth_cgroup *cg, bool frozen, struct berth_error **err);
 int cgroup_v2_freeze(struct cgroup_dir *d, bool frozen, struct berth_error **err);
 
-/* The cpu.shares → cpu.weight conversion of runc ≥ 1.3.2 and crun ≥ 1.23. */
+/* The cpu.shares → cpu.weight conversion of runc ≥ 1.3.2 and crun ≥ 1.23 (cgroup-weight.c). */
 uint64_t cgroup_shares_to_weight(uint64_t shares);
 
 #endif

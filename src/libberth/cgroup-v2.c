@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,22 +21,6 @@
 
 #include "cgroup-internal.h"
 #include "util.h"
-
-uint64_t cgroup_shares_to_weight(uint64_t shares)
-{
-	double l, exponent;
-
-	/* Maps 2 → 1, 1024 (the v1 default) → 100 (the v2 default), 262144 → 10000. */
-	if (shares == 0)
-		return 0;
-	if (shares <= 2)
-		return 1;
-	if (shares >= 262144)
-		return 10000;
-	l = log2((double)shares);
-	exponent = (l * l + 125 * l) / 612.0 - 7.0 / 34.0;
-	return (uint64_t)ceil(pow(10, exponent));
-}
 
 /* OCI swap is memory+swap; v2's memory.swap.max is swap alone. -1: max, 0: leave as is. */
 static int swap_value(const struct oci_memory *m, int64_t *out, struct berth_error **err)
