@@ -195,35 +195,60 @@ static bool has_user_namespace(const struct oci_config *cfg)
 	return false;
 }
 
+/* The permission mask of a KEYCTL_DESCRIBE answer, "type;uid;gid;perm;description" with perm
+ * in hex; -1 when malformed. Parsed by hand: this runs in the init after the fork, where
+ * sscanf's code and buffers would be page faults of their own. */
+static long describe_perm(const char *desc)
+{
+	const char *p = desc;
+	char *end;
+	unsigned long perm;
+
+	for (int i = 0; i < 3; i++) {
+		p = strchr(p, ';');
+		if (p == NULL)
+			return -1;
+		p++;
+	}
+	errno = 0;
+	perm = strtoul(p, &end, 16);
+	if (errno || end == p || *end != ';' || perm > 0xffffffffUL)
+		return -1;
+	return (long)perm;
+}
+
 int session_keyring_join(const struct berth_container *c, struct berth_error **err)
 {
 	/* KEY_OTH_SEARCH with a user namespace (the owner's uid is not the container's), else
 	 * KEY_USR_SEARCH: so `exec` can join the init's keyring, as with runc. */
 	unsigned long search = has_user_namespace(c->config) ? 0x8 : 0x80000;
-	_cleanup_free_ char *name = NULL;
-	char desc[512];
-	unsigned int perm;
-	long key, n;
+	/* Container ids are at most 1024 characters (state_check_id). */
+	char name[sizeof("_ses.") + 1024], desc[512];
+	size_t len = c->id ? strlen(c->id) : 0;
+	long key, n, perm;
 
 	if (c->opts && c->opts->no_new_keyring)
 		return 0;
-	if (c->id && asprintf(&name, "_ses.%s", c->id) < 0)
-		return berth_fail(err, "out of memory");
-	key = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name);
+	if (len > 1024)
+		return berth_fail(err, "container id '%s': too long for a session keyring name",
+				  c->id);
+	memcpy(name, "_ses.", 5);
+	memcpy(name + 5, c->id ? c->id : "", len + 1);
+	key = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, c->id ? name : NULL);
 	if (key < 0) {
 		/* A kernel without keys has nothing to leak: that is the one accepted failure. */
 		if (errno == ENOSYS)
 			return 0;
 		return berth_fail_errno(err, errno, "join the session keyring '%s'",
-					name ? name : "(anonymous)");
+					c->id ? name : "(anonymous)");
 	}
 	n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, key, desc, sizeof(desc));
 	if (n < 0 || (size_t)n > sizeof(desc))
 		return berth_fail_errno(err, n < 0 ? errno : E2BIG, "describe the session keyring");
-	/* "type;uid;gid;perm;description": perm is the fourth field, in hex. */
-	if (sscanf(desc, "%*[^;];%*[^;];%*[^;];%x;", &perm) != 1)
+	desc[sizeof(desc) - 1] = '\0';
+	if ((perm = describe_perm(desc)) < 0)
 		return berth_fail(err, "describe the session keyring: unexpected '%s'", desc);
-	if (syscall(SYS_keyctl, KEYCTL_SETPERM, key, perm | search) < 0)
+	if (syscall(SYS_keyctl, KEYCTL_SETPERM, key, (unsigned long)perm | search) < 0)
 		return berth_fail_errno(err, errno, "set the session keyring's permissions");
 	return 0;
 }

@@ -328,6 +328,21 @@ int process_check_executable(const struct oci_process *p, struct berth_error **e
 	return find_executable(p, &path, err);
 }
 
+/* "NAME=value", without the printf machinery: in the init that would be page faults of its
+ * own right before execve. */
+static char *env_entry(const char *name, const char *value)
+{
+	size_t nl = strlen(name), vl = strlen(value);
+	char *s = malloc(nl + vl + 2);
+
+	if (s == NULL)
+		return NULL;
+	memcpy(s, name, nl);
+	s[nl] = '=';
+	memcpy(s + nl + 1, value, vl + 1);
+	return s;
+}
+
 /* A NULL-terminated copy of a string array (libocispec arrays carry a length instead),
  * with `extra` appended when given. Only the array and `extra` are owned. */
 static char **build_vector(char *const *items, size_t n, char *extra)
@@ -404,7 +419,7 @@ int process_exec(struct berth_container *c, const struct oci_process *p,
 
 	if (find_executable(p, &exe, err) < 0)
 		return -1;
-	if (home && asprintf(&home_var, "HOME=%s", home) < 0)
+	if (home && (home_var = env_entry("HOME", home)) == NULL)
 		return berth_fail(err, "out of memory");
 	argv = build_vector(p->args, p->args_len, NULL);
 	envp = build_vector(p->env, p->env_len, home_var);
