@@ -2,7 +2,7 @@
  * rtnetlink with libmnl (netlink.h): loopback up in a new network namespace, and
  * linux.netDevices moved from the runtime's namespace into the container's.
  * Sockets are never bound (the kernel assigns a port on the first send; replies are matched
- * by sequence number), so bringing loopback up costs socket, sendto, recvmsg and close.
+ * by sequence number), so bringing loopback up costs socket, sendto, recv and close.
  * This file must never touch an interface that config.json does not name, and must leave
  * the calling process in the network namespace it started in.
  */
@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -95,16 +96,52 @@ static int set_link(struct mnl_socket *nl, int ifindex, const char *name, int ne
 	return talk(nl, nlh, NULL, NULL);
 }
 
+/*
+ * Loopback up in the init's new network namespace. A plain socket and a request built on the
+ * stack, not libmnl: this runs in the init after the fork, where libmnl's calloc'd socket,
+ * its code and talk()'s 32 KiB reply buffer are page faults of their own. The one reply is
+ * an ACK (an nlmsgerr carrying 0 or -errno).
+ */
 int netlink_loopback_up(struct berth_error **err)
 {
-	_cleanup_mnl_ struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	int r;
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		struct rtattr name_attr;
+		char name[4];
+	} req = {
+		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_NEWLINK,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = next_seq() },
+		.ifi = { .ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP },
+		.name_attr = { .rta_len = RTA_LENGTH(sizeof("lo")), .rta_type = IFLA_IFNAME },
+		.name = "lo",
+	};
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	union {
+		struct nlmsghdr nh;
+		char buf[512];
+	} reply;
+	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	const struct nlmsgerr *ack = NLMSG_DATA(&reply.nh);
+	ssize_t n;
 
-	if (nl == NULL)
+	_Static_assert(sizeof(req) == NLMSG_LENGTH(sizeof(struct ifinfomsg)) + RTA_SPACE(3),
+		       "the loopback request has no padding of its own");
+	if (fd < 0)
 		return berth_fail_errno(err, errno, "netlink socket");
-	r = set_link(nl, 0, "lo", -1, IFF_UP);
-	if (r < 0)
-		return berth_fail_errno(err, -r, "bring up the loopback interface 'lo'");
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		return berth_fail_errno(err, errno, "bring up the loopback interface 'lo'");
+	do
+		n = recv(fd, &reply, sizeof(reply), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return berth_fail_errno(err, errno, "bring up the loopback interface 'lo'");
+	if (!NLMSG_OK(&reply.nh, (size_t)n) || reply.nh.nlmsg_type != NLMSG_ERROR ||
+	    reply.nh.nlmsg_seq != req.nh.nlmsg_seq ||
+	    reply.nh.nlmsg_len < NLMSG_LENGTH(sizeof(*ack)))
+		return berth_fail_errno(err, EPROTO, "bring up the loopback interface 'lo'");
+	if (ack->error)
+		return berth_fail_errno(err, -ack->error, "bring up the loopback interface 'lo'");
 	return 0;
 }
 
