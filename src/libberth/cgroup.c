@@ -536,6 +536,14 @@ const char *cgroup_path(const struct berth_cgroup *cg)
 	return cg->path;
 }
 
+const char *cgroup_path_in(const struct berth_cgroup *cg, const char *controllers)
+{
+	for (size_t i = 0; cg && i < cg->n_dirs; i++)
+		if (strcmp(cg->dirs[i].controllers, controllers) == 0)
+			return cg->dirs[i].path;
+	return NULL;
+}
+
 /* Fill each hierarchy's path from a cgroup_path() string. */
 static int parse_path_string(struct berth_cgroup *cg, const char *spec, struct berth_error **err)
 {

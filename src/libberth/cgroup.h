@@ -22,6 +22,10 @@ int cgroup_clone_fd(const struct berth_cgroup *cg);
 int cgroup_enter(struct berth_cgroup *cg, pid_t pid, struct berth_error **err);
 /* The path recorded in state.json; cgroup_open() takes it back. */
 const char *cgroup_path(const struct berth_cgroup *cg);
+/* The container's cgroup in the hierarchy whose controllers are `controllers`, spelled as in
+ * /proc/self/cgroup ("cpu,cpuacct", "name=systemd", "" for cgroup2), or NULL when the
+ * container is not put in that hierarchy (the init then stays where berth is). */
+const char *cgroup_path_in(const struct berth_cgroup *cg, const char *controllers);
 int cgroup_open(const char *path, struct berth_cgroup **out, struct berth_error **err);
 /* Kill every process (kill --all), freeze/thaw (pause/resume), list pids (ps). */
 int cgroup_kill_all(struct berth_cgroup *cg, int sig, struct berth_error **err);

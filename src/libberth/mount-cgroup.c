@@ -9,8 +9,11 @@
  * mount of that hierarchy when the container has a cgroup namespace, otherwise a bind of the
  * container's cgroup directory from the host; "cpu,cpuacct"-style hierarchies get the
  * per-controller symlinks.
- * This file reads the host's layout from the init's own /proc/self (before pivot_root) and
- * never changes the host's cgroup mounts.
+ * The host's layout is read by the parent before the clone (mount_cgroup_prepare): the cgroup
+ * mounts and berth's own /proc/self/cgroup with the container's cgroups put in, which is what
+ * the init's own file says once it has joined them. Read in the init instead, after the fork,
+ * the stdio buffers and parsing were page faults of their own.
+ * This file never changes the host's cgroup mounts.
  */
 #include "config.h"
 
@@ -24,6 +27,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
+#include "cgroup.h"
 #include "mount.h"
 #include "util.h"
 
@@ -57,7 +61,7 @@ static void free_mounts(struct cg_mount *v, size_t n)
 	free(v);
 }
 
-/* Every cgroup and cgroup2 mount the init sees (still the host's view). */
+/* Every cgroup and cgroup2 mount (the host's view, which the init shares until pivot_root). */
 static int read_cgroup_mounts(struct cg_mount **out, size_t *n, struct berth_error **err)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -127,7 +131,10 @@ static const struct cg_mount *find_hierarchy(const struct cg_mount *v, size_t n,
 		for (const char *p = ctrls; *p && all;) {
 			const char *e = strchrnul(p, ',');
 			char one[64];
-			snprintf(one, sizeof(one), "%.*s", (int)(e - p), p);
+			size_t len = (size_t)(e - p) < sizeof(one) ? (size_t)(e - p) : sizeof(one) - 1;
+
+			memcpy(one, p, len);
+			one[len] = '\0';
 			all = has_opt(v[i].superopts, one);
 			p = *e ? e + 1 : e;
 		}
@@ -140,14 +147,127 @@ static const struct cg_mount *find_hierarchy(const struct cg_mount *v, size_t n,
 /* Host path of our own cgroup in hierarchy `h`: its mountpoint plus our path below its root. */
 static char *own_cgroup_dir(const struct cg_mount *h, const char *path)
 {
-	size_t rl = strlen(h->root);
+	size_t rl = strlen(h->root), ml = strlen(h->mountpoint), pl;
 	char *out;
 
 	if (strcmp(h->root, "/") != 0 && strncmp(path, h->root, rl) == 0)
 		path += rl;
-	if (asprintf(&out, "%s%s", h->mountpoint, path) < 0)
+	pl = strlen(path);
+	out = malloc(ml + pl + 1);
+	if (out == NULL)
 		return NULL;
+	memcpy(out, h->mountpoint, ml);
+	memcpy(out + ml, path, pl + 1);
 	return out;
+}
+
+/* What mount_cgroup_prepare found; the init inherits it. */
+static struct {
+	bool ready;
+	bool pure_v2; /* /sys/fs/cgroup is a cgroup2 mount */
+	struct cg_mount *mounts;
+	size_t n_mounts;
+	char *own; /* the init's /proc/self/cgroup: "4:cpu,cpuacct:/berth/id\n..." */
+} host;
+
+static bool has_cgroup_mount(const struct oci_config *cfg)
+{
+	for (size_t i = 0; i < cfg->mounts_len; i++)
+		if (cfg->mounts[i].type && (strcmp(cfg->mounts[i].type, "cgroup") == 0 ||
+					    strcmp(cfg->mounts[i].type, "cgroup2") == 0))
+			return true;
+	return false;
+}
+
+static int append(char **buf, size_t *len, const char *s, size_t n)
+{
+	char *nb = realloc(*buf, *len + n + 1);
+
+	if (nb == NULL)
+		return -1;
+	memcpy(nb + *len, s, n);
+	*len += n;
+	nb[*len] = '\0';
+	*buf = nb;
+	return 0;
+}
+
+/* Our /proc/self/cgroup, each hierarchy the container's cgroup is in pointing at it. */
+static int predict_own_cgroups(const struct berth_cgroup *cg, char **out,
+			       struct berth_error **err)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+	_cleanup_free_ char *line = NULL;
+	char *buf = NULL;
+	size_t cap = 0, len = 0;
+	ssize_t n;
+
+	if (f == NULL)
+		return berth_fail_errno(err, errno, "open /proc/self/cgroup");
+	if (append(&buf, &len, "", 0) < 0)
+		return berth_fail_errno(err, ENOMEM, "/proc/self/cgroup");
+	while ((n = getline(&line, &cap, f)) > 0) {
+		char *ctrls = strchr(line, ':');
+		char *path = ctrls ? strchr(ctrls + 1, ':') : NULL;
+		const char *theirs;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (path == NULL)
+			continue;
+		*path++ = '\0';
+		theirs = cgroup_path_in(cg, ctrls + 1);
+		if (append(&buf, &len, line, strlen(line)) < 0 || append(&buf, &len, ":", 1) < 0 ||
+		    append(&buf, &len, theirs ? theirs : path, strlen(theirs ? theirs : path)) < 0 ||
+		    append(&buf, &len, "\n", 1) < 0) {
+			free(buf);
+			return berth_fail_errno(err, ENOMEM, "/proc/self/cgroup");
+		}
+	}
+	*out = buf;
+	return 0;
+}
+
+int mount_cgroup_prepare(const struct berth_container *c, struct berth_error **err)
+{
+	struct statfs sfs;
+
+	if (host.ready || !has_cgroup_mount(c->config))
+		return 0;
+	if (read_cgroup_mounts(&host.mounts, &host.n_mounts, err) < 0)
+		return -1;
+	if (predict_own_cgroups(c->cgroup, &host.own, err) < 0) {
+		free_mounts(host.mounts, host.n_mounts);
+		host.mounts = NULL;
+		return -1;
+	}
+	host.pure_v2 = statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+	host.ready = true;
+	return 0;
+}
+
+void mount_cgroup_release(void)
+{
+	if (!host.ready)
+		return;
+	free_mounts(host.mounts, host.n_mounts);
+	free(host.own);
+	memset(&host, 0, sizeof(host));
+}
+
+/* The next line of host.own after `*pos`, copied into `buf` (which it must fit). */
+static char *next_own_line(const char **pos, char *buf, size_t size)
+{
+	const char *p = *pos, *e;
+	size_t len;
+
+	if (p == NULL || *p == '\0')
+		return NULL;
+	e = strchrnul(p, '\n');
+	len = (size_t)(e - p) < size ? (size_t)(e - p) : size - 1;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	*pos = *e ? e + 1 : e;
+	return buf;
 }
 
 static int attach_sub(int parentfd, const char *name, int mntfd, const struct mount_opts *o,
@@ -168,19 +288,15 @@ static int mount_v1(struct rootfs_ctx *ctx, const struct mount_opts *o, int dest
 		    const struct cg_mount *mounts, size_t nmounts, struct berth_error **err)
 {
 	static const struct fs_param tmpfs_mode[] = { { "mode", "755" } };
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-	_cleanup_free_ char *line = NULL;
 	_cleanup_close_ int tmpfd = -1;
-	size_t cap = 0;
+	const char *pos = host.own;
+	char buf[8192], *line;
 
-	if (f == NULL)
-		return berth_fail_errno(err, errno, "open /proc/self/cgroup");
 	if (mount_new_fs("tmpfs", "cgroup", tmpfs_mode, 1, &tmpfd, err) < 0 ||
 	    mount_attach(tmpfd, destfd, err) < 0)
 		return -1;
-	while (getline(&line, &cap, f) > 0) {
+	while ((line = next_own_line(&pos, buf, sizeof(buf))) != NULL) {
 		/* "4:cpu,cpuacct:/path" */
-		line[strcspn(line, "\n")] = '\0';
 		char *ctrls = strchr(line, ':');
 		char *path = ctrls ? strchr(ctrls + 1, ':') : NULL;
 		if (path == NULL)
@@ -255,17 +371,15 @@ static int mount_v2(struct rootfs_ctx *ctx, const struct mount_opts *o, int dest
 		for (size_t i = 0; i < nmounts && h == NULL; i++)
 			if (strcmp(mounts[i].fstype, "cgroup2") == 0)
 				h = &mounts[i];
-		_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-		_cleanup_free_ char *line = NULL;
-		size_t cap = 0;
-		if (h == NULL || f == NULL)
+		const char *pos = host.own;
+		char buf[8192], *line;
+		if (h == NULL)
 			return berth_fail(err, "no cgroup2 hierarchy to bind");
-		while (getline(&line, &cap, f) > 0)
+		while ((line = next_own_line(&pos, buf, sizeof(buf))) != NULL)
 			if (strncmp(line, "0::", 3) == 0)
 				break;
-		if (line == NULL || strncmp(line, "0::", 3) != 0)
+		if (line == NULL)
 			return berth_fail(err, "no cgroup2 entry in /proc/self/cgroup");
-		line[strcspn(line, "\n")] = '\0';
 		_cleanup_free_ char *src = own_cgroup_dir(h, line + 3);
 		if (src == NULL)
 			return berth_fail_errno(err, ENOMEM, "cgroup2");
@@ -282,24 +396,14 @@ static int mount_v2(struct rootfs_ctx *ctx, const struct mount_opts *o, int dest
 int mount_cgroup(struct rootfs_ctx *ctx, const struct oci_mount *m, const struct mount_opts *o,
 		 int destfd, struct berth_error **err)
 {
-	struct cg_mount *mounts = NULL;
-	size_t n = 0;
-	struct statfs sfs;
-	int r;
-
-	if (read_cgroup_mounts(&mounts, &n, err) < 0)
+	/* Prepared by the parent; read here only when it was not (the init's own cgroups are
+	 * the container's by now, so what it finds is the same). */
+	if (!host.ready && mount_cgroup_prepare(ctx->c, err) < 0)
 		return -1;
-	bool pure_v2 = statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
-	if (strcmp(m->type, "cgroup2") == 0 || pure_v2) {
-		r = mount_v2(ctx, o, destfd, mounts, n, err);
-	} else {
-		if (o->params_len) {
-			free_mounts(mounts, n);
-			return berth_fail(err, "unknown option '%s' (the v1 cgroup layout takes no "
-					  "data options)", o->params[0].key);
-		}
-		r = mount_v1(ctx, o, destfd, mounts, n, err);
-	}
-	free_mounts(mounts, n);
-	return r;
+	if (strcmp(m->type, "cgroup2") == 0 || host.pure_v2)
+		return mount_v2(ctx, o, destfd, host.mounts, host.n_mounts, err);
+	if (o->params_len)
+		return berth_fail(err, "unknown option '%s' (the v1 cgroup layout takes no data "
+				  "options)", o->params[0].key);
+	return mount_v1(ctx, o, destfd, host.mounts, host.n_mounts, err);
 }

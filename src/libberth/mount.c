@@ -652,7 +652,7 @@ int mount_config_entry(struct rootfs_ctx *ctx, size_t idx, int premounted,
 		}
 		if (mntfd < 0 && o.idmap) {
 			berth_fail(err, "idmapped mount was not prepared by the parent "
-				   "(rootfs_open_idmapped)");
+				   "(rootfs_before_clone)");
 			goto fail;
 		}
 		if (mntfd < 0 && open_bind_source(ctx->c, m, &o, &mntfd, err) < 0)

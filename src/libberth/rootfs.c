@@ -5,7 +5,7 @@
  * --no-pivot), rootfsPropagation re-applied to the new "/", cwd "/".
  * rootfs_finalize(): maskedPaths, readonlyPaths, root.readonly, once the console is bound.
  * Idmapped bind mounts need privileges the init lost when it entered its user namespace: the
- * parent opens them before the clone (rootfs_open_idmapped) and the init inherits the fds.
+ * parent opens them before the clone (rootfs_before_clone) and the init inherits the fds.
  * This file must never mount anything before the init is in its own mount namespace, nor
  * resolve a config path other than through paths.c.
  */
@@ -102,7 +102,7 @@ int rootfs_validate(const struct oci_config *cfg, struct berth_error **err)
 	return 0;
 }
 
-void rootfs_close_idmapped(void)
+static void close_idmapped(void)
 {
 	for (size_t i = 0; i < premounted_len; i++)
 		if (premounted[i] >= 0)
@@ -112,11 +112,11 @@ void rootfs_close_idmapped(void)
 	premounted_len = 0;
 }
 
-int rootfs_open_idmapped(struct berth_container *c, struct berth_error **err)
+static int open_idmapped(struct berth_container *c, struct berth_error **err)
 {
 	const struct oci_config *cfg = c->config;
 
-	rootfs_close_idmapped();
+	close_idmapped();
 	for (size_t i = 0; i < cfg->mounts_len; i++) {
 		if (!mount_needs_parent(&cfg->mounts[i]))
 			continue;
@@ -129,11 +129,24 @@ int rootfs_open_idmapped(struct berth_container *c, struct berth_error **err)
 				premounted[j] = -1;
 		}
 		if (mount_open_idmapped(c, i, &premounted[i], err) < 0) {
-			rootfs_close_idmapped();
+			close_idmapped();
 			return -1;
 		}
 	}
 	return 0;
+}
+
+int rootfs_before_clone(struct berth_container *c, struct berth_error **err)
+{
+	if (mount_cgroup_prepare(c, err) < 0)
+		return berth_wrap(err, "cgroup mount");
+	return open_idmapped(c, err);
+}
+
+void rootfs_after_clone(void)
+{
+	close_idmapped();
+	mount_cgroup_release();
 }
 
 /* /dev is set up by us unless the config binds a /dev from elsewhere. */
@@ -271,7 +284,7 @@ int rootfs_prepare(struct berth_container *c, struct berth_error **err)
 	ret = 0;
 out:
 	close(ctx.rootfd);
-	rootfs_close_idmapped();
+	close_idmapped();
 	return ret;
 }
 

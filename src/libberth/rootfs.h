@@ -16,11 +16,13 @@
  * without touching the system: the parent calls it before the clone, and rootfs_prepare
  * relies on it having passed. Errors name the JSON path. */
 int rootfs_validate(const struct oci_config *cfg, struct berth_error **err);
-/* In the parent, before the clone: open the idmapped bind mounts (mounts with uidMappings /
- * gidMappings or the idmap/ridmap options), which need the host's privileges. The init
- * inherits the fds; the parent calls rootfs_close_idmapped() once the child is cloned. */
-int rootfs_open_idmapped(struct berth_container *c, struct berth_error **err);
-void rootfs_close_idmapped(void);
+/* In the parent, before the clone (after cgroup_create): open the idmapped bind mounts
+ * (mounts with uidMappings / gidMappings or the idmap/ridmap options), which need the host's
+ * privileges, and read what the cgroup mount needs to know about the host. The init inherits
+ * both, without the page faults that reading them after the fork would cost; the parent
+ * calls rootfs_after_clone() once the child is cloned. */
+int rootfs_before_clone(struct berth_container *c, struct berth_error **err);
+void rootfs_after_clone(void);
 
 int rootfs_prepare(struct berth_container *c, struct berth_error **err);
 int rootfs_finalize(struct berth_container *c, struct berth_error **err);

@@ -248,10 +248,10 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 	if ((listen_fd = bind_start_socket(state_dirfd, err)) < 0)
 		return -1;
 	/* Idmapped mounts must be made here: inside a user namespace the init cannot. */
-	if (rootfs_open_idmapped(c, err) < 0)
+	if (rootfs_before_clone(c, err) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0) {
-		rootfs_close_idmapped();
+		rootfs_after_clone();
 		return berth_fail_errno(err, errno, "socketpair");
 	}
 
@@ -263,10 +263,9 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 		args.cgroup = cgroup_fd;
 	}
 	pid = sys_clone3(&args);
-	if (pid != 0)
-		rootfs_close_idmapped();
 	if (pid < 0) {
 		int e = errno;
+		rootfs_after_clone();
 		close(socks[0]);
 		close(socks[1]);
 		return berth_fail_errno(err, e, "clone3");
@@ -293,6 +292,9 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 		berth_fail_errno(err, errno, "sync with the container init");
 		goto fail;
 	}
+	/* Released only now that the init is busy with its setup: the copy-on-write faults
+	 * these frees cost the parent then overlap with it instead of delaying it. */
+	rootfs_after_clone();
 	if (has_runtime_hooks(cfg) && (expect(socks[0], SYNC_READY, NULL, NULL, err) < 0 ||
 				       runtime_hooks(c, pid, err) < 0))
 		goto fail;
@@ -330,6 +332,7 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 	close(socks[0]);
 	return 0;
 fail:
+	rootfs_after_clone();
 	close(socks[0]);
 	/* The init may be anywhere in its setup: kill it and reap it so nothing is left. */
 	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
