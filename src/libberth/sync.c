@@ -57,8 +57,11 @@ int sync_recv(int sock, enum sync_type *type, int *errnum, char **text, int *fd)
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
-	struct iovec iov = { buf, SYNC_MAX };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+	/* The header lands apart from the text: most messages have none, and then the kernel
+	 * writes nothing into the large buffer, whose pages after a fork would otherwise be
+	 * copied for 8 bytes. */
+	struct iovec iov[2] = { { &h, sizeof(h) }, { buf, SYNC_MAX - sizeof(h) } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2, .msg_control = ctl.buf,
 			      .msg_controllen = sizeof(ctl.buf) };
 	struct cmsghdr *cm;
 	ssize_t n;
@@ -79,12 +82,11 @@ int sync_recv(int sock, enum sync_type *type, int *errnum, char **text, int *fd)
 		errno = EPROTO;
 		return -1;
 	}
-	memcpy(&h, buf, sizeof(h));
 	*type = h.type;
 	*errnum = h.errnum;
 	if ((size_t)n > sizeof(h)) {
-		buf[n] = '\0';
-		*text = strdup(buf + sizeof(h));
+		buf[(size_t)n - sizeof(h)] = '\0';
+		*text = strdup(buf);
 	}
 	return 1;
 }
