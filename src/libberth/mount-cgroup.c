@@ -161,8 +161,11 @@ static char *own_cgroup_dir(const struct cg_mount *h, const char *path)
 	return out;
 }
 
-/* What mount_cgroup_prepare found; the init inherits it. */
+/* What mount_cgroup_prepare found for `for_c`; the init inherits it. After the clone the
+ * parent only lets go of it (mount_cgroup_release) and frees it at its next prepare:
+ * freeing it while the init runs would cost a copy-on-write fault per page the frees write. */
 static struct {
+	const struct berth_container *for_c;
 	bool ready;
 	bool pure_v2; /* /sys/fs/cgroup is a cgroup2 mount */
 	struct cg_mount *mounts;
@@ -227,11 +230,23 @@ static int predict_own_cgroups(const struct berth_cgroup *cg, char **out,
 	return 0;
 }
 
+static void forget_host(void)
+{
+	if (!host.ready)
+		return;
+	free_mounts(host.mounts, host.n_mounts);
+	free(host.own);
+	memset(&host, 0, sizeof(host));
+}
+
 int mount_cgroup_prepare(const struct berth_container *c, struct berth_error **err)
 {
 	struct statfs sfs;
 
-	if (host.ready || !has_cgroup_mount(c->config))
+	if (host.ready && host.for_c == c)
+		return 0;
+	forget_host();
+	if (!has_cgroup_mount(c->config))
 		return 0;
 	if (read_cgroup_mounts(&host.mounts, &host.n_mounts, err) < 0)
 		return -1;
@@ -241,17 +256,14 @@ int mount_cgroup_prepare(const struct berth_container *c, struct berth_error **e
 		return -1;
 	}
 	host.pure_v2 = statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+	host.for_c = c;
 	host.ready = true;
 	return 0;
 }
 
 void mount_cgroup_release(void)
 {
-	if (!host.ready)
-		return;
-	free_mounts(host.mounts, host.n_mounts);
-	free(host.own);
-	memset(&host, 0, sizeof(host));
+	host.for_c = NULL;
 }
 
 /* The next line of host.own after `*pos`, copied into `buf` (which it must fit). */
@@ -398,7 +410,7 @@ int mount_cgroup(struct rootfs_ctx *ctx, const struct oci_mount *m, const struct
 {
 	/* Prepared by the parent; read here only when it was not (the init's own cgroups are
 	 * the container's by now, so what it finds is the same). */
-	if (!host.ready && mount_cgroup_prepare(ctx->c, err) < 0)
+	if (mount_cgroup_prepare(ctx->c, err) < 0)
 		return -1;
 	if (strcmp(m->type, "cgroup2") == 0 || host.pure_v2)
 		return mount_v2(ctx, o, destfd, host.mounts, host.n_mounts, err);

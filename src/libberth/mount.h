@@ -63,9 +63,10 @@ bool mount_needs_parent(const struct oci_mount *m);
 int mount_open_idmapped(const struct berth_container *c, size_t idx, int *mntfd,
 			struct berth_error **err);
 /* In the parent, before the clone, when the config has a cgroup mount: read the host's cgroup
- * mounts and the cgroups the init will be in (c->cgroup must exist). */
+ * mounts and the cgroups the init will be in (c->cgroup must exist). A second call for the
+ * same `c` (in the init) reuses it. */
 int mount_cgroup_prepare(const struct berth_container *c, struct berth_error **err);
-/* In the parent, once the init has what it needs: forget what mount_cgroup_prepare read. */
+/* In the parent after the clone: what prepare read is not for another container. */
 void mount_cgroup_release(void);
 /* type "cgroup"/"cgroup2" on `destfd` (mount-cgroup.c). */
 int mount_cgroup(struct rootfs_ctx *ctx, const struct oci_mount *m, const struct mount_opts *o,
