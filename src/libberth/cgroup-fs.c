@@ -50,19 +50,39 @@ struct cgroup_dir *cgroup_v2_dir(struct berth_cgroup *cg)
 	return NULL;
 }
 
+int cgroup_dir_fd(const struct cgroup_dir *d)
+{
+	/* The fd is a cache of the directory object itself, which is never const underneath:
+	 * readers get it through const pointers. */
+	struct cgroup_dir *cache = (struct cgroup_dir *)d;
+
+	if (cache->fd == CGROUP_FD_LATER) {
+		int fd = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0 && errno != ENOENT)
+			return -1;
+		cache->fd = fd;
+	}
+	if (cache->fd < 0)
+		errno = ENOENT;
+	return cache->fd;
+}
+
 bool cgroup_has_file(const struct cgroup_dir *d, const char *file)
 {
-	return d->fd >= 0 && faccessat(d->fd, file, F_OK, 0) == 0;
+	int dfd = cgroup_dir_fd(d);
+
+	return dfd >= 0 && faccessat(dfd, file, F_OK, 0) == 0;
 }
 
 int cgroup_open_file(const struct cgroup_dir *d, const char *file, int flags,
 		     struct berth_error **err)
 {
-	int fd;
+	int dfd = cgroup_dir_fd(d), fd;
 
-	if (d->fd < 0)
-		return berth_fail_errno(err, ENOENT, "cgroup '%s'", d->dir);
-	fd = openat(d->fd, file, flags | O_CLOEXEC);
+	if (dfd < 0)
+		return berth_fail_errno(err, errno, "cgroup '%s'", d->dir);
+	fd = openat(dfd, file, flags | O_CLOEXEC);
 	if (fd < 0)
 		return berth_fail_errno(err, errno, "open '%s/%s'", d->dir, file);
 	return fd;

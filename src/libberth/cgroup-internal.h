@@ -30,8 +30,10 @@ struct cgroup_dir {
 	char *mount;       /* where that hierarchy is mounted */
 	char *path;        /* the container's cgroup, relative to the hierarchy's root */
 	char *dir;         /* mount + path */
-	int fd;            /* O_DIRECTORY fd of dir, or -1 when it does not exist */
+	int fd;            /* O_DIRECTORY fd of dir, -1 when it does not exist, CGROUP_FD_LATER
+			      until cgroup_dir_fd() first needs it (cgroup_open) */
 };
+#define CGROUP_FD_LATER (-2)
 
 struct berth_cgroup {
 	enum cgroup_layout layout;
@@ -60,6 +62,8 @@ struct cgroup_dev_rule {
 };
 
 /* ---- cgroup-fs.c: file helpers; messages name the file ---------------------------------- */
+/* d->fd, opening dir the first time it is needed; -1 with errno set (ENOENT: no such cgroup). */
+int cgroup_dir_fd(const struct cgroup_dir *d);
 struct cgroup_dir *cgroup_find_dir(struct berth_cgroup *cg, const char *controller);
 struct cgroup_dir *cgroup_v2_dir(struct berth_cgroup *cg);
 bool cgroup_has_file(const struct cgroup_dir *d, const char *file);

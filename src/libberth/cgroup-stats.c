@@ -327,8 +327,8 @@ int cgroup_stats(struct berth_cgroup *cg, struct cgroup_stats *st, struct berth_
 
 	memset(st, 0, sizeof(*st));
 	for (size_t i = 0; i < cg->n_dirs; i++)
-		if (cg->dirs[i].fd < 0)
-			return berth_fail_errno(err, ENOENT, "cgroup '%s'", cg->dirs[i].dir);
+		if (cgroup_dir_fd(&cg->dirs[i]) < 0)
+			return berth_fail_errno(err, errno, "cgroup '%s'", cg->dirs[i].dir);
 	if (cg->layout == CGROUP_LAYOUT_V2)
 		r = stats_v2(&cg->dirs[0], st, err);
 	else
@@ -387,7 +387,9 @@ int cgroup_oom_watch(struct berth_cgroup *cg, struct berth_error **err)
 
 		if (efd < 0)
 			return berth_fail_errno(err, errno, "eventfd");
-		ofd = openat(d->fd, "memory.oom_control", O_RDONLY | O_CLOEXEC);
+		int dfd = cgroup_dir_fd(d);
+
+		ofd = dfd < 0 ? -1 : openat(dfd, "memory.oom_control", O_RDONLY | O_CLOEXEC);
 		if (ofd < 0)
 			return berth_fail_errno(err, errno, "open '%s/memory.oom_control'", d->dir);
 		if (cgroup_writef(d, "cgroup.event_control", err, "%d %d", efd, ofd) < 0)
@@ -419,7 +421,7 @@ int cgroup_oom_read(struct berth_cgroup *cg, uint64_t *kills, struct berth_error
 	/* The eventfd also fires when the cgroup is removed: then there is nothing to report. */
 	if (read(cg->oom_fd, kills, sizeof(*kills)) != sizeof(*kills) && errno != EAGAIN)
 		return berth_fail_errno(err, errno, "read the OOM eventfd");
-	if (faccessat(cgroup_find_dir(cg, "memory")->fd, "cgroup.procs", F_OK, 0) < 0)
+	if (!cgroup_has_file(cgroup_find_dir(cg, "memory"), "cgroup.procs"))
 		*kills = 0;
 	return 0;
 }

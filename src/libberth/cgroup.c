@@ -431,18 +431,6 @@ static int make_path_string(struct berth_cgroup *cg, struct berth_error **err)
 	return 0;
 }
 
-static int open_dirs(struct berth_cgroup *cg)
-{
-	for (size_t i = 0; i < cg->n_dirs; i++) {
-		if (cg->dirs[i].fd >= 0)
-			continue;
-		cg->dirs[i].fd = open(cg->dirs[i].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (cg->dirs[i].fd < 0 && errno != ENOENT)
-			return -1;
-	}
-	return 0;
-}
-
 static int new_cgroup(struct berth_cgroup **out, struct berth_error **err)
 {
 	struct berth_cgroup *cg = calloc(1, sizeof(*cg));
@@ -515,7 +503,7 @@ int cgroup_clone_fd(const struct berth_cgroup *cg)
 {
 	if (cg == NULL || cg->layout != CGROUP_LAYOUT_V2)
 		return -1;
-	return cg->dirs[0].fd;
+	return cgroup_dir_fd(&cg->dirs[0]);
 }
 
 int cgroup_enter(struct berth_cgroup *cg, pid_t pid, struct berth_error **err)
@@ -607,15 +595,10 @@ int cgroup_open(const char *path, struct berth_cgroup **out, struct berth_error 
 		cgroup_free(cg);
 		return -1;
 	}
-	if (open_dirs(cg) < 0) {
-		for (size_t i = 0; i < cg->n_dirs; i++)
-			if (cg->dirs[i].fd < 0 && errno != ENOENT) {
-				berth_fail_errno(err, errno, "open cgroup '%s'", cg->dirs[i].dir);
-				break;
-			}
-		cgroup_free(cg);
-		return -1;
-	}
+	/* Each directory is opened when first needed: delete, the commonest user, only
+	 * removes them by name, and state only reads the freezer. */
+	for (size_t i = 0; i < cg->n_dirs; i++)
+		cg->dirs[i].fd = CGROUP_FD_LATER;
 	*out = cg;
 	return 0;
 }
@@ -627,11 +610,11 @@ static struct cgroup_dir *procs_dir(struct berth_cgroup *cg, struct berth_error 
 
 	if (cg->layout != CGROUP_LAYOUT_V2)
 		d = cgroup_find_dir(cg, "freezer");
-	if (d == NULL || d->fd < 0)
+	if (d == NULL || cgroup_dir_fd(d) < 0)
 		d = cgroup_v2_dir(cg);
-	for (size_t i = 0; (d == NULL || d->fd < 0) && i < cg->n_dirs; i++)
+	for (size_t i = 0; (d == NULL || cgroup_dir_fd(d) < 0) && i < cg->n_dirs; i++)
 		d = &cg->dirs[i];
-	if (d == NULL || d->fd < 0) {
+	if (d == NULL || cgroup_dir_fd(d) < 0) {
 		berth_fail_errno(err, ENOENT, "cgroup '%s'", cg->n_dirs ? cg->dirs[0].dir : cg->path);
 		return NULL;
 	}
