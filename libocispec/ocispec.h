@@ -3,8 +3,9 @@
  *
  * Every document is described by a table (struct oci_type) of fields: the JSON name, the
  * JSON kind, where the value lives in the C struct and, for objects and arrays of objects, the
- * child table. One generic walker parses (yajl_tree), generates (yajl_gen) and frees any
- * document from its table. Nothing here knows about Linux or containers.
+ * child table. One generic walker parses (yajl's event parser, straight into the structs),
+ * generates (yajl_gen) and frees any document from its table; a table holds at most 64
+ * fields. Nothing here knows about Linux or containers.
  *
  * C layout conventions the walker relies on:
  *   string           char *                       (NULL when absent)
@@ -74,7 +75,9 @@ int oci_map_set(struct oci_map *map, const char *key, const char *value);
  * Parse `len` bytes of JSON into a newly allocated struct described by `type`. `source` names
  * the document in messages ("config.json"). On failure returns -1 and sets *err to one line:
  * "config.json: linux.resources.memory.limit: expected integer". Unknown members are ignored,
- * as the runtime-spec requires.
+ * as the runtime-spec requires; null means absent; of a repeated member the first counts.
+ * With several errors, a syntax error is reported first, then the first error met walking
+ * the tables in order, wherever it stands in the text.
  */
 int oci_parse(const struct oci_type *type, const char *json, size_t len, const char *source,
 	      void **out, char **err);

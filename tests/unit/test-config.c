@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "oci-test.h"
+#include "image.h"
 #include "runtime.h"
 
 #define N(member) (c->member##_len)
@@ -580,6 +581,56 @@ static void test_parse_file_sizes_and_pipes(void)
 	}
 }
 
+/* A repeated member: the first one counts, even null; map keys are all kept, in order. */
+static void test_repeated_members(void)
+{
+	struct oci_config *c;
+
+	c = parse_ok("{\"ociVersion\":\"1.3.0\",\"hostname\":\"a\",\"hostname\":\"b\","
+		     "\"domainname\":null,\"domainname\":\"d\",\"ociVersion\":5,"
+		     "\"annotations\":{\"k\":\"1\",\"k\":\"2\"}}",
+		     "repeated members parse");
+	if (c) {
+		is_str(c->hostname, "a", "the first hostname wins");
+		ok(c->domainname == NULL, "a first null member wins too");
+		ok(c->annotations.len == 2 && strcmp(c->annotations.values[1], "2") == 0 &&
+			   c->annotations.keys[2] == NULL,
+		   "a map keeps repeated keys in order, NULL-terminated");
+	}
+	oci_free(&oci_config_type, c);
+}
+
+/* OCI_JSON members (the image config's history) are kept as compact text, written back
+ * indented with the rest of the document. */
+static void test_json_values(void)
+{
+	static const char doc[] =
+		"{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+		"\"diff_ids\":[]},\"history\":[ {\"created_by\" : \"/bin/sh -c \\u00e9\", "
+		"\"empty_layer\":true,\"n\":[1.5e3,-0,null,{}]} ]}";
+	struct oci_image_config *img = NULL;
+	char *err = NULL, *pretty = NULL;
+
+	if (!ok(oci_parse(&oci_image_config_type, doc, strlen(doc), "config", (void **)&img,
+			  &err) == 0 && img,
+		"an image config with history parses")) {
+		diag("error: %s", err ? err : "(none)");
+		free(err);
+		return;
+	}
+	is_str(img->history,
+	       "[{\"created_by\":\"/bin/sh -c \xc3\xa9\",\"empty_layer\":true,"
+	       "\"n\":[1.5e3,-0,null,{}]}]",
+	       "history is kept as compact text, numbers as written");
+	if (ok(oci_generate(&oci_image_config_type, img, true, &pretty, NULL, &err) == 0,
+	       "the image config generates"))
+		ok(strstr(pretty, "\"history\": [\n\t\t{\n\t\t\t\"created_by\"") != NULL,
+		   "history is indented with the document");
+	free(pretty);
+	free(err);
+	oci_free(&oci_image_config_type, img);
+}
+
 int main(void)
 {
 	test_full_config();
@@ -589,5 +640,7 @@ int main(void)
 	test_maps();
 	test_parse_file_errors();
 	test_parse_file_sizes_and_pipes();
+	test_repeated_members();
+	test_json_values();
 	return done();
 }

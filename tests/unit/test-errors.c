@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "oci-test.h"
+#include "image.h"
 #include "runtime.h"
 
 /* A config with the one required member, plus `rest`. */
@@ -183,6 +184,25 @@ static const struct bad config_cases[] = {
 	  0, "config.json: linux.seccomp.syscalls[0].args[0].op: is required" },
 	{ SECCOMP("\"defaultErrnoRet\":\"EPERM\""), 0,
 	  "config.json: linux.seccomp.defaultErrnoRet: expected unsigned 32-bit integer" },
+	/* several errors: the first in table order is reported, wherever it stands in the text */
+	{ "{\"hostname\":1,\"ociVersion\":2}", 0, "config.json: ociVersion: expected string" },
+	{ "{\"linux\":[],\"ociVersion\":null}", 0, "config.json: ociVersion: is required" },
+	{ DOC("\"linux\":{\"sysctl\":{\"a\":1}},\"process\":{\"cwd\":1}"), 0,
+	  "config.json: process.cwd: expected string" },
+	{ DOC("\"root\":{\"readonly\":1}"), 0, "config.json: root.path: is required" },
+	{ DOC("\"mounts\":[{\"destination\":\"/a\",\"type\":1},{\"destination\":2}]"), 0,
+	  "config.json: mounts[0].type: expected string" },
+	{ PROC("\"env\":[\"A=1\",2,3],\"args\":[true]"), 0,
+	  "config.json: process.args[0]: expected string" },
+	{ DOC("\"annotations\":{\"a\":1,\"b\":2}"), 0, "config.json: annotations.a: expected string" },
+	/* the first of repeated members counts, a null one too */
+	{ "{\"ociVersion\":null,\"ociVersion\":\"1.3.0\"}", 0, "config.json: ociVersion: is required" },
+	{ DOC("\"hostname\":1,\"hostname\":\"h\""), 0, "config.json: hostname: expected string" },
+	/* syntax errors and \u0000 come before type errors anywhere */
+	{ "{\"ociVersion\":1,\"x\":tru}", 0, "config.json: invalid JSON: invalid string in json text" },
+	{ "{\"ociVersion\":1,\"x\":\"\\u0000\"}", 0, "config.json: invalid JSON: string contains \\u0000" },
+	{ "{\"ociVersion\":1,\"x\":\"\\u0000\",}", 0,
+	  "config.json: invalid JSON: string contains \\u0000" },
 };
 
 /* Depth beyond the walker's limit, built at run time: yajl_tree would overflow the stack. */
@@ -248,6 +268,38 @@ static void test_file_source_names_the_path(void)
 	free(want);
 }
 
+/* An OCI_JSON value is kept through yajl_gen, which nests at most 127 levels. */
+static void test_deep_json_value(void)
+{
+	size_t depth = 128, prefix, i;
+	char *doc = malloc(2 * depth + 128);
+
+	if (doc == NULL)
+		abort();
+	prefix = (size_t)sprintf(doc, "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":"
+				      "{\"type\":\"layers\",\"diff_ids\":[]},\"history\":");
+	for (i = 0; i < depth; i++) {
+		doc[prefix + i] = '[';
+		doc[prefix + depth + i] = ']';
+	}
+	strcpy(doc + prefix + 2 * depth, "}");
+	parse_fails(&oci_image_config_type, "config", doc,
+		    "config: history: nested deeper than 127 levels");
+	strcpy(doc + prefix + 2 * depth - 2, "]}");
+	memmove(doc + prefix, doc + prefix + 1, strlen(doc + prefix + 1) + 1);
+	{
+		void *obj = NULL;
+		char *err = NULL;
+		ok(oci_parse(&oci_image_config_type, doc, strlen(doc), "config", &obj, &err) == 0,
+		   "a JSON value 127 levels deep is kept");
+		if (err)
+			diag("error: %s", err);
+		free(err);
+		oci_free(&oci_image_config_type, obj);
+	}
+	free(doc);
+}
+
 int main(void)
 {
 	size_t i, n = sizeof(config_cases) / sizeof(config_cases[0]);
@@ -259,6 +311,7 @@ int main(void)
 	}
 	diag("%zu malformed config documents", n);
 	test_deep_nesting();
+	test_deep_json_value();
 	test_file_source_names_the_path();
 	return done();
 }
