@@ -27,7 +27,7 @@ clang -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I. -Ilibocispec $(pkg-config --cflags yajl) \
 	-o "$out/fuzz-config" tests/fuzz/fuzz-config.c libocispec/walker.c libocispec/parse.c \
-	libocispec/generate.c libocispec/runtime.c \
+	libocispec/generate.c libocispec/runtime.c libocispec/image.c \
 	$(pkg-config --libs yajl) || { echo "fuzz: build failed" >&2; exit 2; }
 
 work=$(mktemp -d)
