@@ -1,7 +1,8 @@
 /*
  * bench/parse: what libocispec costs on one config.json, in page faults and instructions.
- *   bench/parse FILE [N]
- * Parses FILE once from a fresh process and reports the minor page faults (getrusage) that
+ *   bench/parse [--state] FILE [N]
+ * Parses FILE (a config.json, or with --state a state.json) once from a fresh process and
+ * reports the minor page faults (getrusage) that
  * oci_parse_file, oci_generate and oci_free each cost, and the heap they leave in use; then
  * repeats parse + generate + free N more times (default 0) so that callgrind can count
  * instructions per call:
@@ -13,6 +14,7 @@
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 
 #include "runtime.h"
@@ -32,6 +34,8 @@ static size_t heap_in_use(void)
 	return mi.uordblks + mi.hblkhd;
 }
 
+static const struct oci_type *type = &oci_config_type;
+
 static int round_once(const char *path, bool report)
 {
 	long f0, f1, f2, f3;
@@ -41,22 +45,22 @@ static int round_once(const char *path, bool report)
 
 	h0 = heap_in_use();
 	f0 = minflt();
-	if (oci_parse_file(&oci_config_type, path, &cfg, &err) < 0) {
+	if (oci_parse_file(type, path, &cfg, &err) < 0) {
 		fprintf(stderr, "bench/parse: %s\n", err ? err : "out of memory");
 		free(err);
 		return -1;
 	}
 	f1 = minflt();
 	h1 = heap_in_use();
-	if (oci_generate(&oci_config_type, cfg, false, &json, &len, &err) < 0) {
+	if (oci_generate(type, cfg, false, &json, &len, &err) < 0) {
 		fprintf(stderr, "bench/parse: %s\n", err ? err : "out of memory");
 		free(err);
-		oci_free(&oci_config_type, cfg);
+		oci_free(type, cfg);
 		return -1;
 	}
 	f2 = minflt();
 	free(json);
-	oci_free(&oci_config_type, cfg);
+	oci_free(type, cfg);
 	f3 = minflt();
 	if (report)
 		printf("parse: %ld faults, %zu heap bytes kept; generate: %ld faults (%zu bytes); "
@@ -69,8 +73,13 @@ int main(int argc, char **argv)
 {
 	long i, n;
 
+	if (argc > 1 && strcmp(argv[1], "--state") == 0) {
+		type = &oci_state_type;
+		argv++;
+		argc--;
+	}
 	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: bench/parse FILE [N]\n");
+		fprintf(stderr, "usage: bench/parse [--state] FILE [N]\n");
 		return 2;
 	}
 	n = argc == 3 ? atol(argv[2]) : 0;
