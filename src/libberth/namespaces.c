@@ -7,6 +7,8 @@
  *    root from the cgroup of its creator, so it is unshared by the child once the parent has
  *    placed it in the container's cgroup; a time namespace freezes its offsets as soon as a
  *    process lives in it, so the child unshares it, writes timeOffsets, and only then enters.
+ *    A new network namespace is left out of clone3 too (namespaces_unshare_first): the child
+ *    unshares it first thing, while the parent places it in its cgroups.
  *  - namespaces_join_before_clone(): the parent joins a pid namespace given by path.
  *  - namespaces_write_id_maps(): the parent writes the user namespace's maps.
  *  - namespaces_join(): the child joins namespaces by path (user first, mount last) and creates
@@ -171,6 +173,13 @@ int namespaces_clone_flags(const struct oci_config *cfg, unsigned long *flags,
 		return -1;
 	*flags = out;
 	return 0;
+}
+
+unsigned long namespaces_unshare_first(const struct oci_config *cfg, unsigned long clone_flags)
+{
+	if (cfg->linux_ && cfg->linux_->net_devices_len)
+		return 0;
+	return clone_flags & CLONE_NEWNET;
 }
 
 static int open_ns(const struct oci_namespace *ns, const struct ns_kind *k, int *fd,

@@ -19,6 +19,11 @@
  * CLONE_NEW* flags clone3 must create. Call before any system change. */
 int namespaces_clone_flags(const struct oci_config *cfg, unsigned long *flags,
 			   struct berth_error **err);
+/* Of the `clone_flags` namespaces_clone_flags gave, those the init is better off creating
+ * itself, with unshare() as its very first step: a new network namespace costs about half a
+ * millisecond, which then overlaps with the parent's work after the clone (cgroups, id maps)
+ * instead of delaying it. None when linux.netDevices must be moved into it by the parent. */
+unsigned long namespaces_unshare_first(const struct oci_config *cfg, unsigned long clone_flags);
 /* In the parent, before the clone: join the pid namespace given by path (affects children). */
 int namespaces_join_before_clone(const struct oci_config *cfg, struct berth_error **err);
 /* In the child, first thing after the parent's go: join every other namespace given by path

@@ -132,7 +132,8 @@ static bool needs_second_go(const struct oci_config *cfg)
 }
 
 static void __attribute__((noreturn)) child_main(struct berth_container *c, int sock,
-						 int state_dirfd, int listen_fd, unsigned long flags)
+						 int state_dirfd, int listen_fd, unsigned long flags,
+						 unsigned long unshare_first)
 {
 	struct oci_config *cfg = c->config;
 	struct oci_process *p = cfg->process;
@@ -145,6 +146,11 @@ static void __attribute__((noreturn)) child_main(struct berth_container *c, int 
 	prctl(PR_SET_DUMPABLE, 0);
 	/* The state directory's fd carries create's flock: drop our copy of it. */
 	close(state_dirfd);
+	/* While the parent places us in our cgroups and writes our id maps. */
+	if (unshare_first && unshare((int)unshare_first) < 0) {
+		berth_fail_errno(&err, errno, "create the network namespace");
+		sync_die(sock, err);
+	}
 
 	if (expect(sock, SYNC_GO, &state_json, NULL, &err) < 0)
 		_exit(1);
@@ -232,7 +238,7 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 {
 	const struct oci_config *cfg = c->config;
 	struct clone_args args = { .exit_signal = SIGCHLD };
-	unsigned long ns_flags;
+	unsigned long ns_flags, unshare_first;
 	_cleanup_free_ char *json = NULL, *created = NULL;
 	_cleanup_close_ int listen_fd = -1;
 	int socks[2], pidfd = -1, cgroup_fd;
@@ -243,6 +249,7 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 	out->pty_master = -1;
 	if (namespaces_clone_flags(c->config, &ns_flags, err) < 0)
 		return -1;
+	unshare_first = namespaces_unshare_first(c->config, ns_flags);
 	if (namespaces_join_before_clone(c->config, err) < 0)
 		return -1;
 	if ((listen_fd = bind_start_socket(state_dirfd, err)) < 0)
@@ -255,7 +262,7 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 		return berth_fail_errno(err, errno, "socketpair");
 	}
 
-	args.flags = ns_flags | CLONE_PIDFD;
+	args.flags = (ns_flags & ~unshare_first) | CLONE_PIDFD;
 	args.pidfd = (uintptr_t)&pidfd;
 	cgroup_fd = c->cgroup ? cgroup_clone_fd(c->cgroup) : -1;
 	if (cgroup_fd >= 0) {
@@ -272,7 +279,7 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 	}
 	if (pid == 0) {
 		close(socks[0]);
-		child_main(c, socks[1], state_dirfd, listen_fd, ns_flags);
+		child_main(c, socks[1], state_dirfd, listen_fd, ns_flags, unshare_first);
 	}
 	close(socks[1]);
 	out->pid = pid;
