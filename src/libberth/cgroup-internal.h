@@ -47,6 +47,9 @@ struct berth_cgroup {
 	/* Directories made by cgroup_create, in creation order, removed again when it fails. */
 	char **created;
 	size_t n_created;
+	/* /proc/self/cgroup and /proc/self/mountinfo as read to find the hierarchies (mountinfo
+	 * NULL when not needed: pure v2), kept for cgroup_self_cgroup()/cgroup_mountinfo(). */
+	char *self_cgroup, *mountinfo;
 };
 
 /* One device cgroup rule after defaults are added: the OCI order, last match wins. */

@@ -94,33 +94,97 @@ static void free_v1_mounts(struct v1_mount *m, size_t n)
 	free(m);
 }
 
-/* /proc/self/mountinfo read once for every hierarchy: the kernel renders the whole mount
- * table on each read, so one pass per controller cost ten passes on a hybrid host. */
-static int read_v1_mounts(struct v1_mount **out, size_t *n_out, struct berth_error **err)
+/* A whole /proc file (their size reads as 0, so until EOF). */
+static char *read_proc_file(const char *path, struct berth_error **err)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-	_cleanup_free_ char *line = NULL;
-	struct v1_mount *m = NULL;
-	size_t cap = 0, n = 0;
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
 
-	if (f == NULL)
-		return berth_fail_errno(err, errno, "open '/proc/self/mountinfo'");
-	while (getline(&line, &cap, f) > 0) {
-		char root[4096], point[4096], fstype[64], super[1024];
-		char *dash = strstr(line, " - ");
+	if (fd < 0) {
+		berth_fail_errno(err, errno, "open '%s'", path);
+		return NULL;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 2048) {
+			char *nb = realloc(buf, cap + 4096);
+
+			if (nb == NULL) {
+				free(buf);
+				berth_fail_errno(err, ENOMEM, "read '%s'", path);
+				return NULL;
+			}
+			buf = nb;
+			cap += 4096;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			berth_fail_errno(err, errno, "read '%s'", path);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+const char *cgroup_mountinfo(struct berth_cgroup *cg, struct berth_error **err);
+
+/* The `n`th space-separated field of a mountinfo line (0-based), its length in *len. */
+static const char *field(const char *line, int n, size_t *len)
+{
+	const char *p = line;
+
+	for (int i = 0; i < n && p; i++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (p == NULL)
+		return NULL;
+	*len = strcspn(p, " \n");
+	return p;
+}
+
+/* The roots of the v1 hierarchies in /proc/self/mountinfo, read once for every hierarchy:
+ * the kernel renders the whole mount table on each read. Fields are split by hand: sscanf
+ * into path-sized buffers cost more than the rest of cgroup_create. */
+static int read_v1_mounts(struct berth_cgroup *cg, struct v1_mount **out, size_t *n_out,
+			  struct berth_error **err)
+{
+	struct v1_mount *m = NULL;
+	size_t n = 0;
+
+	if (cgroup_mountinfo(cg, err) == NULL)
+		return -1;
+	for (const char *line = cg->mountinfo; *line;) {
+		const char *end = strchrnul(line, '\n'), *dash = strstr(line, " - ");
+		const char *root, *point, *super;
+		size_t root_len, point_len, super_len;
 		struct v1_mount *nm;
 
-		if (dash == NULL || strncmp(dash, " - cgroup ", 10) != 0 ||
-		    sscanf(line, "%*s %*s %*s %4095s %4095s", root, point) != 2 ||
-		    sscanf(dash, " - %63s %*s %1023s", fstype, super) != 2)
+		if (dash == NULL || dash > end || strncmp(dash, " - cgroup ", 10) != 0 ||
+		    (root = field(line, 3, &root_len)) == NULL ||
+		    (point = field(line, 4, &point_len)) == NULL ||
+		    (super = field(dash + 3, 2, &super_len)) == NULL || super > end ||
+		    root_len != 1 || root[0] != '/') {
+			line = *end ? end + 1 : end;
 			continue;
-		if (strcmp(fstype, "cgroup") != 0 || strcmp(root, "/") != 0)
-			continue;
+		}
+		line = *end ? end + 1 : end;
 		nm = realloc(m, (n + 1) * sizeof(*m));
 		if (nm == NULL)
 			goto nomem;
 		m = nm;
-		m[n] = (struct v1_mount){ .super = strdup(super), .point = strdup(point) };
+		m[n] = (struct v1_mount){ .super = strndup(super, super_len),
+					  .point = strndup(point, point_len) };
 		n++;
 		if (m[n - 1].super == NULL || m[n - 1].point == NULL)
 			goto nomem;
@@ -187,23 +251,20 @@ static int add_dir(struct berth_cgroup *cg, const char *controllers, char *mount
 /* One cgroup_dir per hierarchy, with `path` set to the caller's own cgroup there. */
 static int list_hierarchies(struct berth_cgroup *cg, struct berth_error **err)
 {
-	_cleanup_fclose_ FILE *f = NULL;
-	_cleanup_free_ char *line = NULL;
+	_cleanup_free_ char *copy = NULL;
 	struct v1_mount *mounts = NULL;
-	size_t cap = 0, n_mounts = 0;
+	size_t n_mounts = 0;
 	bool have_mounts = false;
-	ssize_t len;
+	char *save = NULL;
 	int r = -1;
 
-	f = fopen("/proc/self/cgroup", "re");
-	if (f == NULL)
-		return berth_fail_errno(err, errno, "open '/proc/self/cgroup'");
-	while ((len = getline(&line, &cap, f)) > 0) {
+	cg->self_cgroup = read_proc_file("/proc/self/cgroup", err);
+	if (cg->self_cgroup == NULL || (copy = strdup(cg->self_cgroup)) == NULL)
+		return cg->self_cgroup ? berth_fail_errno(err, ENOMEM, "cgroup") : -1;
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *ctrl, *own;
 		char *mount = NULL;
 
-		if (line[len - 1] == '\n')
-			line[len - 1] = '\0';
 		ctrl = strchr(line, ':');
 		own = ctrl ? strchr(ctrl + 1, ':') : NULL;
 		if (own == NULL)
@@ -222,7 +283,7 @@ static int list_hierarchies(struct berth_cgroup *cg, struct berth_error **err)
 		} else {
 			if (cg->layout == CGROUP_LAYOUT_V2 || !wanted_v1(ctrl))
 				continue;
-			if (!have_mounts && read_v1_mounts(&mounts, &n_mounts, err) < 0)
+			if (!have_mounts && read_v1_mounts(cg, &mounts, &n_mounts, err) < 0)
 				goto out;
 			have_mounts = true;
 			if (find_v1_mount(mounts, n_mounts, ctrl, &mount, err) < 0)
@@ -524,6 +585,18 @@ const char *cgroup_path(const struct berth_cgroup *cg)
 	return cg->path;
 }
 
+const char *cgroup_self_cgroup(const struct berth_cgroup *cg)
+{
+	return cg->self_cgroup;
+}
+
+const char *cgroup_mountinfo(struct berth_cgroup *cg, struct berth_error **err)
+{
+	if (cg->mountinfo == NULL)
+		cg->mountinfo = read_proc_file("/proc/self/mountinfo", err);
+	return cg->mountinfo;
+}
+
 const char *cgroup_path_in(const struct berth_cgroup *cg, const char *controllers)
 {
 	for (size_t i = 0; cg && i < cg->n_dirs; i++)
@@ -758,6 +831,8 @@ void cgroup_free(struct berth_cgroup *cg)
 	for (size_t i = 0; i < cg->n_created; i++)
 		free(cg->created[i]);
 	free(cg->created);
+	free(cg->self_cgroup);
+	free(cg->mountinfo);
 	free(cg->path);
 	free(cg);
 }

@@ -22,6 +22,11 @@ int cgroup_clone_fd(const struct berth_cgroup *cg);
 int cgroup_enter(struct berth_cgroup *cg, pid_t pid, struct berth_error **err);
 /* The path recorded in state.json; cgroup_open() takes it back. */
 const char *cgroup_path(const struct berth_cgroup *cg);
+/* The text of /proc/self/cgroup and /proc/self/mountinfo as berth read them to find the
+ * hierarchies (mountinfo is read now when that did not need it), so the container's cgroup
+ * mount does not read them again. */
+const char *cgroup_self_cgroup(const struct berth_cgroup *cg);
+const char *cgroup_mountinfo(struct berth_cgroup *cg, struct berth_error **err);
 /* The container's cgroup in the hierarchy whose controllers are `controllers`, spelled as in
  * /proc/self/cgroup ("cpu,cpuacct", "name=systemd", "" for cgroup2), or NULL when the
  * container is not put in that hierarchy (the init then stays where berth is). */

@@ -61,18 +61,19 @@ static void free_mounts(struct cg_mount *v, size_t n)
 	free(v);
 }
 
-/* Every cgroup and cgroup2 mount (the host's view, which the init shares until pivot_root). */
-static int read_cgroup_mounts(struct cg_mount **out, size_t *n, struct berth_error **err)
+/* Every cgroup and cgroup2 mount in `mountinfo` (the host's view, which the init shares until
+ * pivot_root). */
+static int read_cgroup_mounts(const char *mountinfo, struct cg_mount **out, size_t *n,
+			      struct berth_error **err)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
+	_cleanup_free_ char *copy = strdup(mountinfo);
+	char *lsave = NULL;
 	struct cg_mount *v = NULL;
 
 	*n = 0;
-	if (f == NULL)
-		return berth_fail_errno(err, errno, "open /proc/self/mountinfo");
-	while (getline(&line, &cap, f) > 0) {
+	if (copy == NULL)
+		return berth_fail_errno(err, ENOMEM, "/proc/self/mountinfo");
+	for (char *line = strtok_r(copy, "\n", &lsave); line; line = strtok_r(NULL, "\n", &lsave)) {
 		char *fields[6] = { 0 }, *save = NULL, *tok;
 		int i = 0;
 		char *sep = strstr(line, " - ");
@@ -85,7 +86,7 @@ static int read_cgroup_mounts(struct cg_mount **out, size_t *n, struct berth_err
 			continue;
 		char *fstype = strtok_r(sep + 3, " ", &save);
 		strtok_r(NULL, " ", &save); /* source */
-		char *superopts = strtok_r(NULL, " \n", &save);
+		char *superopts = strtok_r(NULL, " ", &save);
 		if (fstype == NULL || superopts == NULL ||
 		    (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0))
 			continue;
@@ -199,35 +200,31 @@ static int append(char **buf, size_t *len, const char *s, size_t n)
 static int predict_own_cgroups(const struct berth_cgroup *cg, char **out,
 			       struct berth_error **err)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-	_cleanup_free_ char *line = NULL;
-	char *buf = NULL;
-	size_t cap = 0, len = 0;
-	ssize_t n;
+	_cleanup_free_ char *copy = strdup(cgroup_self_cgroup(cg));
+	char *buf = NULL, *save = NULL;
+	size_t len = 0;
 
-	if (f == NULL)
-		return berth_fail_errno(err, errno, "open /proc/self/cgroup");
-	if (append(&buf, &len, "", 0) < 0)
-		return berth_fail_errno(err, ENOMEM, "/proc/self/cgroup");
-	while ((n = getline(&line, &cap, f)) > 0) {
+	if (copy == NULL || append(&buf, &len, "", 0) < 0)
+		goto nomem;
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *ctrls = strchr(line, ':');
 		char *path = ctrls ? strchr(ctrls + 1, ':') : NULL;
 		const char *theirs;
 
-		line[strcspn(line, "\n")] = '\0';
 		if (path == NULL)
 			continue;
 		*path++ = '\0';
 		theirs = cgroup_path_in(cg, ctrls + 1);
 		if (append(&buf, &len, line, strlen(line)) < 0 || append(&buf, &len, ":", 1) < 0 ||
 		    append(&buf, &len, theirs ? theirs : path, strlen(theirs ? theirs : path)) < 0 ||
-		    append(&buf, &len, "\n", 1) < 0) {
-			free(buf);
-			return berth_fail_errno(err, ENOMEM, "/proc/self/cgroup");
-		}
+		    append(&buf, &len, "\n", 1) < 0)
+			goto nomem;
 	}
 	*out = buf;
 	return 0;
+nomem:
+	free(buf);
+	return berth_fail_errno(err, ENOMEM, "/proc/self/cgroup");
 }
 
 static void forget_host(void)
@@ -241,6 +238,7 @@ static void forget_host(void)
 
 int mount_cgroup_prepare(const struct berth_container *c, struct berth_error **err)
 {
+	const char *mountinfo;
 	struct statfs sfs;
 
 	if (host.ready && host.for_c == c)
@@ -248,7 +246,11 @@ int mount_cgroup_prepare(const struct berth_container *c, struct berth_error **e
 	forget_host();
 	if (!has_cgroup_mount(c->config))
 		return 0;
-	if (read_cgroup_mounts(&host.mounts, &host.n_mounts, err) < 0)
+	/* What cgroup_create read of the host (one read of each file per create). */
+	if (c->cgroup == NULL)
+		return berth_fail(err, "the container has no cgroup to mount");
+	if ((mountinfo = cgroup_mountinfo(c->cgroup, err)) == NULL ||
+	    read_cgroup_mounts(mountinfo, &host.mounts, &host.n_mounts, err) < 0)
 		return -1;
 	if (predict_own_cgroups(c->cgroup, &host.own, err) < 0) {
 		free_mounts(host.mounts, host.n_mounts);
