@@ -702,13 +702,17 @@ out:
 
 bool mount_needs_parent(const struct oci_mount *m)
 {
-	struct mount_opts o;
+	/* mount_opts_parse's idmap and bind, without its allocations: options match the table
+	 * whole, so only these exact strings set them. */
+	bool idmap = m->uid_mappings_len || m->gid_mappings_len, bind = is_type(m, "bind");
 
-	if (mount_opts_parse(m, 0, &o, NULL) < 0)
-		return false;
-	bool r = o.idmap && o.bind;
-	mount_opts_free(&o);
-	return r;
+	for (size_t i = 0; i < m->options_len; i++) {
+		const char *s = m->options[i];
+
+		idmap = idmap || strcmp(s, "idmap") == 0 || strcmp(s, "ridmap") == 0;
+		bind = bind || strcmp(s, "bind") == 0 || strcmp(s, "rbind") == 0;
+	}
+	return idmap && bind;
 }
 
 static int write_map(pid_t pid, const char *file, const struct oci_id_mapping *maps, size_t n,
