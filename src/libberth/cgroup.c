@@ -569,13 +569,16 @@ int cgroup_clone_fd(const struct berth_cgroup *cg)
 
 int cgroup_enter(struct berth_cgroup *cg, pid_t pid, struct berth_error **err)
 {
-	/* On the stack: this runs right after the clone, where every heap page written is a
-	 * copy-on-write fault. */
-	char value[16];
+	/* Formatted by hand on a small stack frame: this runs right after the clone, where
+	 * every page written (vasprintf's heap, vfprintf's deep frame) is a copy-on-write fault. */
+	char value[16], *p = value + sizeof(value);
 
-	snprintf(value, sizeof(value), "%d", (int)pid);
+	*--p = '\0';
+	do
+		*--p = (char)('0' + pid % 10);
+	while ((pid /= 10) > 0);
 	for (size_t i = 0; i < cg->n_dirs; i++)
-		if (cgroup_write(&cg->dirs[i], "cgroup.procs", value, err) < 0)
+		if (cgroup_write(&cg->dirs[i], "cgroup.procs", p, err) < 0)
 			return berth_wrap(err, "join cgroup");
 	return 0;
 }
