@@ -2,7 +2,7 @@
  * rtnetlink with libmnl (netlink.h): loopback up in a new network namespace, and
  * linux.netDevices moved from the runtime's namespace into the container's.
  * Sockets are never bound (the kernel assigns a port on the first send; replies are matched
- * by sequence number), so bringing loopback up costs socket, sendto, recv and close.
+ * by sequence number), so bringing loopback up costs socket, sendto, recvfrom and close.
  * This file must never touch an interface that config.json does not name, and must leave
  * the calling process in the network namespace it started in.
  */
@@ -30,6 +30,11 @@
 /* Requests are a header and a few small attributes. Zeroed: libmnl 1.0.4 does not clear the
  * padding after an attribute, and stack bytes have no business reaching the kernel. */
 #define REQUEST_SIZE 512
+/* An ACK is an nlmsgerr echoing the request (at most REQUEST_SIZE) plus perhaps an
+ * extended-ACK message, so it fits in a small buffer; replies carrying a whole link or a dump
+ * of addresses need a big one. On the init's path every fresh stack page is a page fault. */
+#define ACK_REPLY_SIZE (REQUEST_SIZE + 512)
+#define DATA_REPLY_SIZE 32768 /* MNL_SOCKET_DUMP_SIZE of newer libmnl: a dump batch */
 
 static uint32_t next_seq(void)
 {
@@ -54,17 +59,18 @@ static struct nlmsghdr *new_request(char *buf, uint16_t type, uint16_t flags)
 	return nlh;
 }
 
-/* Send one request and read until its ACK, error or end of dump; returns -errno. */
-static int talk(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
+/* Send one request and read replies into buf until its ACK, error or end of dump;
+ * returns -errno. */
+static int talk_with(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
+		     char *buf, size_t size)
 {
-	char buf[32768]; /* MNL_SOCKET_DUMP_SIZE of newer libmnl: a dump batch */
 	ssize_t n;
 	int r;
 
 	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0)
 		return -errno;
 	do {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		n = mnl_socket_recvfrom(nl, buf, size);
 		if (n < 0)
 			return -errno;
 		r = mnl_cb_run(buf, (size_t)n, req->nlmsg_seq, 0, cb, data);
@@ -72,6 +78,22 @@ static int talk(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *
 			return errno ? -errno : -EPROTO;
 	} while (r != MNL_CB_STOP);
 	return 0;
+}
+
+/* A request the kernel answers with an ACK alone. */
+static int talk_ack(struct mnl_socket *nl, struct nlmsghdr *req)
+{
+	char buf[ACK_REPLY_SIZE];
+
+	return talk_with(nl, req, NULL, NULL, buf, sizeof(buf));
+}
+
+/* A request answered with data (a whole link, or a dump of addresses). */
+static int talk(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
+{
+	char buf[DATA_REPLY_SIZE];
+
+	return talk_with(nl, req, cb, data, buf, sizeof(buf));
 }
 
 /* RTM_NEWLINK on an existing device, found by `ifindex` or, when it is 0, by `name`:
@@ -93,55 +115,20 @@ static int set_link(struct mnl_socket *nl, int ifindex, const char *name, int ne
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)netns_fd);
 	if (name)
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	return talk(nl, nlh, NULL, NULL);
+	return talk_ack(nl, nlh);
 }
 
-/*
- * Loopback up in the init's new network namespace. A plain socket and a request built on the
- * stack, not libmnl: this runs in the init after the fork, where libmnl's calloc'd socket,
- * its code and talk()'s 32 KiB reply buffer are page faults of their own. The one reply is
- * an ACK (an nlmsgerr carrying 0 or -errno).
- */
+/* Loopback up in the init's new network namespace: one RTM_NEWLINK answered by an ACK. */
 int netlink_loopback_up(struct berth_error **err)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifi;
-		struct rtattr name_attr;
-		char name[4];
-	} req = {
-		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_NEWLINK,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = next_seq() },
-		.ifi = { .ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP },
-		.name_attr = { .rta_len = RTA_LENGTH(sizeof("lo")), .rta_type = IFLA_IFNAME },
-		.name = "lo",
-	};
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	union {
-		struct nlmsghdr nh;
-		char buf[512];
-	} reply;
-	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	const struct nlmsgerr *ack = NLMSG_DATA(&reply.nh);
-	ssize_t n;
+	_cleanup_mnl_ struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	int r;
 
-	_Static_assert(sizeof(req) == NLMSG_LENGTH(sizeof(struct ifinfomsg)) + RTA_SPACE(3),
-		       "the loopback request has no padding of its own");
-	if (fd < 0)
+	if (nl == NULL)
 		return berth_fail_errno(err, errno, "netlink socket");
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
-		return berth_fail_errno(err, errno, "bring up the loopback interface 'lo'");
-	do
-		n = recv(fd, &reply, sizeof(reply), 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return berth_fail_errno(err, errno, "bring up the loopback interface 'lo'");
-	if (!NLMSG_OK(&reply.nh, (size_t)n) || reply.nh.nlmsg_type != NLMSG_ERROR ||
-	    reply.nh.nlmsg_seq != req.nh.nlmsg_seq ||
-	    reply.nh.nlmsg_len < NLMSG_LENGTH(sizeof(*ack)))
-		return berth_fail_errno(err, EPROTO, "bring up the loopback interface 'lo'");
-	if (ack->error)
-		return berth_fail_errno(err, -ack->error, "bring up the loopback interface 'lo'");
+	r = set_link(nl, 0, "lo", -1, IFF_UP);
+	if (r < 0)
+		return berth_fail_errno(err, -r, "bring up the loopback interface 'lo'");
 	return 0;
 }
 
@@ -329,7 +316,7 @@ static int add_address(struct mnl_socket *nl, int ifindex, const struct addr *x,
 	mnl_attr_put_u32(nlh, IFA_FLAGS, x->flags);
 	if (label)
 		mnl_attr_put_strz(nlh, IFA_LABEL, label);
-	return talk(nl, nlh, NULL, NULL);
+	return talk_ack(nl, nlh);
 }
 
 /* IPv4 labels start with the device name ("eth0", "eth0:1"); follow a rename. */
