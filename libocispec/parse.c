@@ -24,7 +24,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
 
 #include "walker.h"
@@ -43,8 +42,7 @@ struct path {
 
 static void path_push_member(struct path *p, const char *name)
 {
-	int n = snprintf(p->buf + p->len, sizeof(p->buf) - p->len, "%s%s", p->len ? "." : "",
-			 name);
+	int n = snprintf(p->buf + p->len, sizeof(p->buf) - p->len, "%s%s", p->len ? "." : "", name);
 	if (n > 0)
 		p->len = (p->len + n < sizeof(p->buf)) ? p->len + n : sizeof(p->buf) - 1;
 }
@@ -134,16 +132,16 @@ enum frame_kind {
 
 struct frame {
 	enum frame_kind kind;
-	void *base;                     /* OBJECT: the struct; ARRAY, KEYED: the struct holding
+	void *base;			/* OBJECT: the struct; ARRAY, KEYED: the struct holding
 					   the field; MAP: the struct oci_map */
-	const struct oci_type *type;    /* OBJECT: its table */
-	const struct oci_field *field;  /* ARRAY, KEYED: the array field */
+	const struct oci_type *type;	/* OBJECT: its table */
+	const struct oci_field *field;	/* ARRAY, KEYED: the array field */
 	const struct oci_field *member; /* OBJECT: the member whose value comes next, NULL to
 					   skip that value (unknown or repeated) */
-	uint64_t seen, present;         /* OBJECT: members met (the first one wins), not null */
-	size_t next;                    /* OBJECT: where to start looking up the next key */
-	size_t count;                   /* ARRAY, KEYED, MAP: elements begun, bad ones too */
-	size_t cap;                     /* ARRAY, KEYED, MAP: elements allocated */
+	uint64_t seen, present;		/* OBJECT: members met (the first one wins), not null */
+	size_t next;			/* OBJECT: where to start looking up the next key */
+	size_t count;			/* ARRAY, KEYED, MAP: elements begun, bad ones too */
+	size_t cap;			/* ARRAY, KEYED, MAP: elements allocated */
 };
 
 struct parser {
@@ -152,13 +150,12 @@ struct parser {
 	void *root;
 	struct frame *frames, inline_frames[INLINE_FRAMES];
 	size_t depth;
-	size_t nesting;        /* objects and arrays open in the text */
-	size_t skipping;       /* > 0: inside a value nobody stores, this deep */
-	yajl_gen capture;      /* an OCI_JSON value being kept as text */
-	size_t capture_depth;  /* its objects and arrays still open */
-	char **capture_slot;   /* where its text goes */
-	const char *fatal;     /* why the parse was cancelled */
-	char *error;           /* the first error in table order met so far */
+	size_t nesting;		     /* objects and arrays open in the text */
+	size_t skipping;	     /* > 0: inside a value nobody stores, this deep */
+	struct oci_emitter *capture; /* an OCI_JSON value being kept as text */
+	char **capture_slot;	     /* where its text goes */
+	const char *fatal;	     /* why the parse was cancelled */
+	char *error;		     /* the first error in table order met so far */
 	size_t *rank, rank_len;
 };
 
@@ -208,8 +205,8 @@ static void frame_path(const struct frame *fr, const struct oci_field *member, s
 		break;
 	case FRAME_KEYED: {
 		const char *items = *(char *const *)AT(fr->base, fr->field->offset);
-		path_push_key(path, *(char *const *)(items + (fr->count - 1) *
-								oci_elem_size(fr->field)));
+		path_push_key(path,
+			      *(char *const *)(items + (fr->count - 1) * oci_elem_size(fr->field)));
 		break;
 	}
 	case FRAME_MAP: {
@@ -228,7 +225,7 @@ static void frame_path(const struct frame *fr, const struct oci_field *member, s
  * Returns 1 to go on parsing, 0 when out of memory.
  */
 static int fail(struct parser *p, const struct oci_field *missing, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int fail(struct parser *p, const struct oci_field *missing, const char *fmt, ...)
 {
 	size_t i, n = p->depth, *rank;
@@ -256,8 +253,8 @@ static int fail(struct parser *p, const struct oci_field *missing, const char *f
 	if (vasprintf(&what, fmt, ap) < 0)
 		what = NULL;
 	va_end(ap);
-	if (what == NULL || asprintf(&msg, "%s: %s%s%s", p->source, path.buf,
-				     path.len ? ": " : "", what) < 0) {
+	if (what == NULL ||
+	    asprintf(&msg, "%s: %s%s%s", p->source, path.buf, path.len ? ": " : "", what) < 0) {
 		free(what);
 		free(rank);
 		return cancel(p, "out of memory");
@@ -531,66 +528,53 @@ out:
 
 /* ---- OCI_JSON values, kept as compact text ----------------------------------------------- */
 
-enum event { EV_NULL, EV_BOOL, EV_NUMBER, EV_STRING, EV_KEY, EV_OPEN_MAP, EV_OPEN_ARRAY,
-	     EV_CLOSE_MAP, EV_CLOSE_ARRAY };
+enum event {
+	EV_NULL,
+	EV_BOOL,
+	EV_NUMBER,
+	EV_STRING,
+	EV_KEY,
+	EV_OPEN_MAP,
+	EV_OPEN_ARRAY,
+	EV_CLOSE_MAP,
+	EV_CLOSE_ARRAY
+};
 
 /* One event into the capture; the text is stored when its value is complete. */
 static int capture_event(struct parser *p, enum event ev, const char *s, size_t len, int b)
 {
-	const yajl_callbacks *cb = &oci_replay_callbacks;
-	const unsigned char *us = (const unsigned char *)s;
-	const unsigned char *buf;
-	size_t n;
-	int ok = 0;
+	struct oci_emitter *e = p->capture;
 
-	if ((ev == EV_OPEN_MAP || ev == EV_OPEN_ARRAY) && p->capture_depth + 1 >= YAJL_MAX_DEPTH) {
-		/* yajl_gen nests no deeper: an error, and the rest of the value is skipped. */
-		yajl_gen_free(p->capture);
-		p->capture = NULL;
-		p->skipping = p->capture_depth + 1;
-		return fail(p, NULL, "nested deeper than %d levels", YAJL_MAX_DEPTH - 1);
-	}
 	switch (ev) {
 	case EV_NULL:
-		ok = cb->yajl_null(p->capture);
+		oci_emit_scalar(e, "null", 4);
 		break;
 	case EV_BOOL:
-		ok = cb->yajl_boolean(p->capture, b);
+		oci_emit_scalar(e, b ? "true" : "false", b ? 4 : 5);
 		break;
 	case EV_NUMBER:
-		ok = cb->yajl_number(p->capture, s, len);
+		oci_emit_scalar(e, s, len);
 		break;
 	case EV_STRING:
-		ok = cb->yajl_string(p->capture, us, len);
-		break;
 	case EV_KEY:
-		ok = cb->yajl_map_key(p->capture, us, len);
+		oci_emit_string(e, s, len);
 		break;
 	case EV_OPEN_MAP:
-		p->capture_depth++;
-		ok = cb->yajl_start_map(p->capture);
-		break;
 	case EV_OPEN_ARRAY:
-		p->capture_depth++;
-		ok = cb->yajl_start_array(p->capture);
+		oci_emit_open(e, ev == EV_OPEN_ARRAY);
 		break;
 	case EV_CLOSE_MAP:
-		p->capture_depth--;
-		ok = cb->yajl_end_map(p->capture);
-		break;
 	case EV_CLOSE_ARRAY:
-		p->capture_depth--;
-		ok = cb->yajl_end_array(p->capture);
+		oci_emit_close(e, ev == EV_CLOSE_ARRAY);
 		break;
 	}
-	if (!ok)
+	if (e->failed)
 		return cancel(p, "out of memory");
-	if (p->capture_depth > 0)
+	if (e->depth > 0)
 		return 1;
-	if (yajl_gen_get_buf(p->capture, &buf, &n) != yajl_gen_status_ok ||
-	    (*p->capture_slot = copy_text(buf, n)) == NULL)
+	if ((*p->capture_slot = oci_emit_finish(e, NULL)) == NULL)
 		return cancel(p, "out of memory");
-	yajl_gen_free(p->capture);
+	free(e);
 	p->capture = NULL;
 	return 1;
 }
@@ -598,10 +582,10 @@ static int capture_event(struct parser *p, enum event ev, const char *s, size_t 
 static int begin_capture(struct parser *p, const struct dest *d, enum event ev, const char *s,
 			 size_t len, int b)
 {
-	if ((p->capture = yajl_gen_alloc(NULL)) == NULL)
+	if ((p->capture = malloc(sizeof(*p->capture))) == NULL)
 		return cancel(p, "out of memory");
+	oci_emit_init(p->capture, false);
 	p->capture_slot = d->slot;
-	p->capture_depth = 0;
 	mark_has(d);
 	return capture_event(p, ev, s, len, b);
 }
@@ -959,8 +943,10 @@ static void parser_release(struct parser *p)
 			m->keys[m->len] = NULL;
 		}
 	}
-	if (p->capture)
-		yajl_gen_free(p->capture);
+	if (p->capture) {
+		free(oci_emit_finish(p->capture, NULL));
+		free(p->capture);
+	}
 	if (p->frames != p->inline_frames)
 		free(p->frames);
 	free(p->error);

@@ -268,33 +268,41 @@ static void test_file_source_names_the_path(void)
 	free(want);
 }
 
-/* An OCI_JSON value is kept through yajl_gen, which nests at most 127 levels. */
+/* An OCI_JSON value (the image config's history) is kept and written back however deep it
+ * nests within the document's limit; one level more is refused like any other document. */
 static void test_deep_json_value(void)
 {
-	size_t depth = 128, prefix, i;
-	char *doc = malloc(2 * depth + 128);
+	size_t depth, prefix, i;
+	char *doc = malloc(2 * 256 + 128), *json = NULL, *err = NULL;
+	void *obj = NULL;
 
 	if (doc == NULL)
 		abort();
-	prefix = (size_t)sprintf(doc, "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":"
-				      "{\"type\":\"layers\",\"diff_ids\":[]},\"history\":");
-	for (i = 0; i < depth; i++) {
-		doc[prefix + i] = '[';
-		doc[prefix + depth + i] = ']';
-	}
-	strcpy(doc + prefix + 2 * depth, "}");
-	parse_fails(&oci_image_config_type, "config", doc,
-		    "config: history: nested deeper than 127 levels");
-	strcpy(doc + prefix + 2 * depth - 2, "]}");
-	memmove(doc + prefix, doc + prefix + 1, strlen(doc + prefix + 1) + 1);
-	{
-		void *obj = NULL;
-		char *err = NULL;
+	for (depth = 255; depth <= 256; depth++) {
+		prefix = (size_t)sprintf(doc, "{\"architecture\":\"amd64\",\"os\":\"linux\","
+					      "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},"
+					      "\"history\":");
+		for (i = 0; i < depth; i++) {
+			doc[prefix + i] = '[';
+			doc[prefix + depth + i] = ']';
+		}
+		strcpy(doc + prefix + 2 * depth, "}");
+		if (depth == 256) {
+			parse_fails(&oci_image_config_type, "config", doc,
+				    "config: invalid JSON: nested deeper than 256 levels");
+			break;
+		}
 		ok(oci_parse(&oci_image_config_type, doc, strlen(doc), "config", &obj, &err) == 0,
-		   "a JSON value 127 levels deep is kept");
+		   "a JSON value nested 255 levels in the document is kept");
 		if (err)
 			diag("error: %s", err);
+		ok(obj && strlen(((struct oci_image_config *)obj)->history) == 2 * depth,
+		   "  as compact text");
+		ok(obj && oci_generate(&oci_image_config_type, obj, true, &json, NULL, &err) == 0,
+		   "  and written back");
+		free(json);
 		free(err);
+		err = NULL;
 		oci_free(&oci_image_config_type, obj);
 	}
 	free(doc);
