@@ -142,6 +142,7 @@ struct frame {
 	size_t next;			/* OBJECT: where to start looking up the next key */
 	size_t count;			/* ARRAY, KEYED, MAP: elements begun, bad ones too */
 	size_t cap;			/* ARRAY, KEYED, MAP: elements allocated */
+	size_t size;			/* ARRAY, KEYED: bytes per element */
 };
 
 struct parser {
@@ -154,6 +155,7 @@ struct parser {
 	size_t skipping;	     /* > 0: inside a value nobody stores, this deep */
 	struct oci_emitter *capture; /* an OCI_JSON value being kept as text */
 	char **capture_slot;	     /* where its text goes */
+	uintptr_t text, text_end;    /* the JSON text parsed */
 	const char *fatal;	     /* why the parse was cancelled */
 	char *error;		     /* the first error in table order met so far */
 	size_t *rank, rank_len;
@@ -205,8 +207,7 @@ static void frame_path(const struct frame *fr, const struct oci_field *member, s
 		break;
 	case FRAME_KEYED: {
 		const char *items = *(char *const *)AT(fr->base, fr->field->offset);
-		path_push_key(path,
-			      *(char *const *)(items + (fr->count - 1) * oci_elem_size(fr->field)));
+		path_push_key(path, *(char *const *)(items + (fr->count - 1) * fr->size));
 		break;
 	}
 	case FRAME_MAP: {
@@ -291,14 +292,12 @@ static int mismatch(struct parser *p, const struct dest *d, bool container)
 
 /* ---- storage ------------------------------------------------------------------------ */
 
-/* Room for `need` elements of `size` bytes in *items, new ones zeroed. */
-static int reserve(void **items, size_t *cap, size_t need, size_t size)
+/* Room for `need` elements of `size` bytes in *items, new ones zeroed: the rare case. */
+static int grow(void **items, size_t *cap, size_t need, size_t size)
 {
 	size_t ncap = *cap ? *cap : 1;
 	char *grown;
 
-	if (need <= *cap)
-		return 0;
 	if (size == 0) /* an array of arrays: reported, never stored */
 		size = 1;
 	while (ncap < need)
@@ -312,6 +311,11 @@ static int reserve(void **items, size_t *cap, size_t need, size_t size)
 	*items = grown;
 	*cap = ncap;
 	return 0;
+}
+
+static inline int reserve(void **items, size_t *cap, size_t need, size_t size)
+{
+	return need <= *cap ? 0 : grow(items, cap, need, size);
 }
 
 /* Give back what doubling over-allocated, once the length is known; `len` elements plus the
@@ -392,7 +396,7 @@ static int begin_value(struct parser *p, struct dest *d)
 	case FRAME_ARRAY: {
 		const struct oci_field *f = fr->field;
 		void **items = (void **)AT(fr->base, f->offset);
-		size_t *len = (size_t *)AT(fr->base, f->aux_offset), size = oci_elem_size(f);
+		size_t *len = (size_t *)AT(fr->base, f->aux_offset), size = fr->size;
 
 		if (reserve(items, &fr->cap, fr->count + 2, size) < 0)
 			return -1;
@@ -465,6 +469,7 @@ static int open_container(struct parser *p, const struct dest *d, bool is_array)
 		if ((fr = push(p, keyed ? FRAME_KEYED : FRAME_ARRAY, d->owner)) == NULL)
 			return cancel(p, "out of memory");
 		fr->field = d->member;
+		fr->size = size;
 		/* Present even when empty, so [] is written back as []. */
 		fr->cap = size <= 16 ? 8 : 2;
 		if ((*(void **)d->slot = calloc(fr->cap, size)) == NULL)
@@ -669,6 +674,12 @@ static int on_value(struct parser *p, enum event ev, const char *s, size_t len, 
 /* yajl hands strings over decoded: a \u0000 escape would cut the C string short. */
 static int check_text(struct parser *p, const void *s, size_t len)
 {
+	uintptr_t at = (uintptr_t)s;
+
+	/* A string without escapes is handed over where it stands in the text, which has no NUL
+	 * (oci_parse checked); only one decoded into yajl's buffer can hold one. */
+	if (at >= p->text && at < p->text_end)
+		return 1;
 	if (len > 0 && memchr(s, '\0', len))
 		return cancel(p, "invalid JSON: string contains \\u0000");
 	return 1;
@@ -776,7 +787,7 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len)
 	case FRAME_KEYED: {
 		const struct oci_field *f = fr->field;
 		void **items = (void **)AT(fr->base, f->offset);
-		size_t *n = (size_t *)AT(fr->base, f->aux_offset), size = f->type->size;
+		size_t *n = (size_t *)AT(fr->base, f->aux_offset), size = fr->size;
 		if (reserve(items, &fr->cap, fr->count + 2, size) < 0)
 			return cancel(p, "out of memory");
 		*n = ++fr->count;
@@ -824,8 +835,7 @@ static int on_close(void *ctx, enum event ev)
 		break;
 	case FRAME_ARRAY:
 	case FRAME_KEYED:
-		shrink((void **)AT(fr->base, fr->field->offset), fr->cap, fr->count,
-		       oci_elem_size(fr->field));
+		shrink((void **)AT(fr->base, fr->field->offset), fr->cap, fr->count, fr->size);
 		break;
 	case FRAME_MAP: {
 		struct oci_map *m = fr->base;
@@ -969,6 +979,8 @@ int oci_parse(const struct oci_type *type, const char *json, size_t len, const c
 	/* An embedded NUL is not JSON; yajl would read it as the end of the text. */
 	if (len > 0 && memchr(json, '\0', len))
 		return report(err, p.source, "invalid JSON: unexpected NUL byte");
+	p.text = (uintptr_t)json;
+	p.text_end = p.text + len;
 	if ((p.root = calloc(1, type->size)) == NULL)
 		return report(err, p.source, "out of memory");
 	if ((h = yajl_alloc(&parse_callbacks, NULL, &p)) == NULL) {
