@@ -108,7 +108,8 @@ int cmd_create(int argc, char **argv, struct berth_options *o, struct berth_erro
 
 int cmd_run(int argc, char **argv, struct berth_options *o, struct berth_error **err)
 {
-	struct created_init init = { .pidfd = -1, .pty_master = -1 };
+	/* One process creates and starts: no start socket, no second command's round trip. */
+	struct created_init init = { .start = true, .pidfd = -1, .pty_master = -1 };
 	struct berth_error *cleanup_err = NULL;
 	const char *id;
 	int r = parse_create(argc, argv, o, true, err);
@@ -119,10 +120,6 @@ int cmd_run(int argc, char **argv, struct berth_options *o, struct berth_error *
 		return 1;
 	if (container_create(id, o, &init, err) < 0)
 		return 1;
-	if (container_start(id, o, err) < 0) {
-		r = 1;
-		goto delete;
-	}
 	if (o->detach) {
 		close(init.pidfd);
 		if (init.pty_master >= 0)
@@ -132,7 +129,6 @@ int cmd_run(int argc, char **argv, struct berth_options *o, struct berth_error *
 	r = wait_forwarding_signals(init.pid, init.pidfd, init.pty_master, err);
 	if (r < 0)
 		r = 1;
-delete:
 	close(init.pidfd);
 	if (init.pty_master >= 0)
 		close(init.pty_master);

@@ -315,11 +315,71 @@ static int connect_console_socket(const char *path, struct berth_error **err)
 	return fd;
 }
 
+/* poststart and poststop hooks run after the fact; their failures are only warnings, and
+ * the later hooks still run (runtime.md). */
+enum late_hooks { POSTSTART, POSTSTOP };
+
+static void run_hooks_warn(struct berth_container *c, pid_t pid, enum late_hooks which)
+{
+	const struct oci_hooks *h = c->config->hooks;
+	struct oci_hook *hooks = NULL;
+	size_t n = 0;
+	char *json;
+
+	if (h && which == POSTSTART) {
+		hooks = h->poststart;
+		n = h->poststart_len;
+	} else if (h) {
+		hooks = h->poststop;
+		n = h->poststop_len;
+	}
+	if (n == 0)
+		return;
+	json = which == POSTSTART ? hook_state_json(c, pid, "running")
+				  : hook_state_json(c, 0, "stopped");
+	if (json)
+		hooks_run_warn(hooks, n, which == POSTSTART ? "poststart" : "poststop", json);
+	free(json);
+}
+
+/* Write state.json (and --pid-file) while the init sets itself up (spawn_steps.record). */
+static int record_state(struct berth_container *c, int dirfd, pid_t pid, struct berth_error **err)
+{
+	struct berth_state st = {
+		.oci_version = (char *)OCI_VERSION,
+		.id = c->id,
+		.pid = pid,
+		.pid_start_time = process_start_time(pid),
+		.bundle = c->bundle,
+		.rootfs = c->rootfs,
+		.created = now_rfc3339(),
+		.cgroup_path = c->cgroup ? (char *)cgroup_path(c->cgroup) : NULL,
+		.annotations = c->config->annotations,
+	};
+	int r;
+
+	if (c->config->hooks) {
+		st.poststart_hooks = c->config->hooks->poststart_len > 0;
+		st.poststop_hooks = c->config->hooks->poststop_len > 0;
+	}
+	r = state_write(dirfd, &st, err);
+	if (r == 0 && c->opts->pid_file)
+		r = write_pid_file(c->opts->pid_file, pid, err);
+	free(st.created);
+	return r;
+}
+
+static const struct spawn_steps create_steps = {
+	.record = record_state,
+	.runtime_hooks = run_runtime_hooks,
+	.state_json = creating_state_json,
+	.created_json = created_state_json,
+};
+
 int container_create(const char *id, const struct berth_options *o, struct created_init *init,
 		     struct berth_error **err)
 {
 	struct berth_container c = { .opts = o, .console_socket_fd = -1 };
-	struct berth_state st = { 0 };
 	struct spawned sp = { .pid = 0, .pidfd = -1, .pty_master = -1 };
 	_cleanup_free_ char *raw = NULL;
 	_cleanup_close_ int dirfd = -1;
@@ -353,32 +413,12 @@ int container_create(const char *id, const struct berth_options *o, struct creat
 		goto out;
 	if (cgroup_create(&c, err) < 0)
 		goto out;
-	if (spawn_init(&c, dirfd, run_runtime_hooks, creating_state_json, created_state_json, &sp,
-		       err) < 0)
+	if (spawn_init(&c, dirfd, &create_steps, init && init->start, &sp, err) < 0)
 		goto out;
-
-	st.oci_version = (char *)OCI_VERSION;
-	st.id = c.id;
-	st.pid = sp.pid;
-	st.pid_start_time = process_start_time(sp.pid);
-	st.bundle = c.bundle;
-	st.rootfs = c.rootfs;
-	st.created = now_rfc3339();
-	if (c.config->hooks) {
-		st.poststart_hooks = c.config->hooks->poststart_len > 0;
-		st.poststop_hooks = c.config->hooks->poststop_len > 0;
-	}
-	st.cgroup_path = c.cgroup ? (char *)cgroup_path(c.cgroup) : NULL;
-	st.annotations = c.config->annotations;
-	r = state_write(dirfd, &st, err);
-	if (r == 0 && o->pid_file)
-		r = write_pid_file(o->pid_file, sp.pid, err);
-	free(st.created);
-	if (r < 0) {
-		syscall(SYS_pidfd_send_signal, sp.pidfd, SIGKILL, NULL, 0);
-		waitpid(sp.pid, NULL, 0);
-		goto out;
-	}
+	r = 0;
+	/* run: the process has started; its poststart hooks come from the config in memory. */
+	if (init && init->start)
+		run_hooks_warn(&c, sp.pid, POSTSTART);
 	if (init) {
 		init->pid = sp.pid;
 		init->pidfd = steal_fd(&sp.pidfd);
@@ -486,17 +526,13 @@ static int start_locked(const char *id, struct existing *e, struct berth_error *
 	return 0;
 }
 
-/* poststart and poststop hooks run after the fact from the config copy in the state
- * directory; their failures are only warnings (runtime.md). */
-enum late_hooks { POSTSTART, POSTSTOP };
-
+/* For start and delete: the hooks come from the config copy in the state directory, read
+ * only when state.json says it has such hooks. */
 static void run_late_hooks(int dirfd, const struct berth_state *st, enum late_hooks which)
 {
 	struct berth_container c = { .id = st->id, .bundle = st->bundle };
+	char path[64], *msg = NULL;
 	struct oci_config *cfg;
-	struct oci_hook *hooks;
-	char path[64], *msg = NULL, *json;
-	size_t n;
 
 	if (!(which == POSTSTART ? st->poststart_hooks : st->poststop_hooks))
 		return;
@@ -505,25 +541,8 @@ static void run_late_hooks(int dirfd, const struct berth_state *st, enum late_ho
 		free(msg);
 		return;
 	}
-	if (cfg->hooks && which == POSTSTART) {
-		hooks = cfg->hooks->poststart;
-		n = cfg->hooks->poststart_len;
-	} else if (cfg->hooks) {
-		hooks = cfg->hooks->poststop;
-		n = cfg->hooks->poststop_len;
-	} else {
-		hooks = NULL;
-		n = 0;
-	}
-	if (n) {
-		c.config = cfg;
-		json = which == POSTSTART ? hook_state_json(&c, st->pid, "running")
-					  : hook_state_json(&c, 0, "stopped");
-		/* Each failure is a warning and the later hooks still run (runtime.md). */
-		if (json)
-			hooks_run_warn(hooks, n, which == POSTSTART ? "poststart" : "poststop", json);
-		free(json);
-	}
+	c.config = cfg;
+	run_hooks_warn(&c, (pid_t)st->pid, which);
 	oci_free(&oci_config_type, cfg);
 }
 

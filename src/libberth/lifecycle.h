@@ -14,6 +14,7 @@
 /* create: returns once the init waits for start. For run, *init and *pty (or NULL) let the
  * caller start and wait on it; create itself passes NULL. */
 struct created_init {
+	bool start;     /* in: start the process as soon as it is ready (run) */
 	pid_t pid;
 	int pidfd;
 	int pty_master; /* -1 unless terminal without --console-socket */

@@ -131,6 +131,8 @@ static bool needs_second_go(const struct oci_config *cfg)
 	return has_runtime_hooks(cfg) || has_start_hooks(cfg);
 }
 
+/* listen_fd < 0: run, where nothing waits for `berth start` and the sync socket stays open to
+ * carry an execve failure (or, by closing on exec, its success) to the parent. */
 static void __attribute__((noreturn)) child_main(struct berth_container *c, int sock,
 						 int state_dirfd, int listen_fd, unsigned long flags,
 						 unsigned long unshare_first)
@@ -217,10 +219,13 @@ static void __attribute__((noreturn)) child_main(struct berth_container *c, int 
 	prctl(PR_SET_PDEATHSIG, 0);
 	if (sync_send(sock, SYNC_READY, 0, NULL, -1) < 0)
 		_exit(1);
-	close(sock);
-
-	if ((conn = wait_for_start(listen_fd, &err)) < 0)
-		_exit(1);
+	if (listen_fd < 0) {
+		conn = sock;
+	} else {
+		close(sock);
+		if ((conn = wait_for_start(listen_fd, &err)) < 0)
+			_exit(1);
+	}
 	if (cfg->hooks &&
 	    hooks_run(cfg->hooks->start_container, cfg->hooks->start_container_len,
 		      "startContainer", created_json, &err) < 0)
@@ -229,12 +234,26 @@ static void __attribute__((noreturn)) child_main(struct berth_container *c, int 
 	sync_die(conn, err);
 }
 
-int spawn_init(struct berth_container *c, int state_dirfd,
-	       int (*runtime_hooks)(struct berth_container *c, pid_t pid,
-				    struct berth_error **err),
-	       char *(*state_json)(struct berth_container *c, pid_t pid),
-	       char *(*created_json)(struct berth_container *c, pid_t pid), struct spawned *out,
-	       struct berth_error **err)
+/* After READY in run mode: EOF when the init's execve closed its end, else its error. */
+static int wait_for_exec(int sock, struct berth_error **err)
+{
+	enum sync_type type;
+	int errnum, fd, r;
+	char *text;
+
+	r = sync_recv(sock, &type, &errnum, &text, &fd);
+	if (fd >= 0)
+		close(fd);
+	if (r == 0)
+		return 0;
+	if (r > 0 && type == SYNC_ERROR)
+		return berth_fail_take(err, errnum, text ? text : strdup("exec failed"));
+	free(text);
+	return berth_fail(err, "sync with the container init: unexpected message");
+}
+
+int spawn_init(struct berth_container *c, int state_dirfd, const struct spawn_steps *steps,
+	       bool start, struct spawned *out, struct berth_error **err)
 {
 	const struct oci_config *cfg = c->config;
 	struct clone_args args = { .exit_signal = SIGCHLD };
@@ -252,7 +271,7 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 	unshare_first = namespaces_unshare_first(c->config, ns_flags);
 	if (namespaces_join_before_clone(c->config, err) < 0)
 		return -1;
-	if ((listen_fd = bind_start_socket(state_dirfd, err)) < 0)
+	if (!start && (listen_fd = bind_start_socket(state_dirfd, err)) < 0)
 		return -1;
 	/* Idmapped mounts must be made here: inside a user namespace the init cannot. */
 	if (rootfs_before_clone(c, err) < 0)
@@ -291,7 +310,8 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 		goto fail;
 	if (netlink_move_devices(c->config, pid, err) < 0)
 		goto fail;
-	if (cfg->hooks && cfg->hooks->create_container_len && (json = state_json(c, pid)) == NULL) {
+	if (cfg->hooks && cfg->hooks->create_container_len &&
+	    (json = steps->state_json(c, pid)) == NULL) {
 		berth_fail(err, "out of memory");
 		goto fail;
 	}
@@ -302,10 +322,12 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 	/* Released only now that the init is busy with its setup: the copy-on-write faults
 	 * these frees cost the parent then overlap with it instead of delaying it. */
 	rootfs_after_clone();
-	if (has_runtime_hooks(cfg) && (expect(socks[0], SYNC_READY, NULL, NULL, err) < 0 ||
-				       runtime_hooks(c, pid, err) < 0))
+	if (steps->record(c, state_dirfd, pid, err) < 0)
 		goto fail;
-	if (has_start_hooks(cfg) && (created = created_json(c, pid)) == NULL) {
+	if (has_runtime_hooks(cfg) && (expect(socks[0], SYNC_READY, NULL, NULL, err) < 0 ||
+				       steps->runtime_hooks(c, pid, err) < 0))
+		goto fail;
+	if (has_start_hooks(cfg) && (created = steps->created_json(c, pid)) == NULL) {
 		berth_fail(err, "out of memory");
 		goto fail;
 	}
@@ -336,6 +358,8 @@ int spawn_init(struct berth_container *c, int state_dirfd,
 			close(fd);
 		break;
 	}
+	if (start && wait_for_exec(socks[0], err) < 0)
+		goto fail;
 	close(socks[0]);
 	return 0;
 fail:
