@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -189,16 +190,22 @@ static char *now_rfc3339(void)
 	return strdup(buf);
 }
 
-/* The owner is whoever created the state directory (as runc's list), looked up only when a
- * command shows it, so the lifecycle never pays for an NSS lookup. */
+/* The owner is whoever created the state directory, looked up only when a command shows
+ * it. Read from /etc/passwd as runc does, not through NSS: berth is a static executable,
+ * where NSS would load the host's shared libc modules. */
 static char *owner_name(int dirfd)
 {
-	struct passwd *pw;
+	struct passwd pw, *found = NULL;
+	char buf[4096];
 	struct stat sb;
+	FILE *f;
 
-	if (fstat(dirfd, &sb) < 0 || (pw = getpwuid(sb.st_uid)) == NULL)
+	if (fstat(dirfd, &sb) < 0 || (f = fopen("/etc/passwd", "re")) == NULL)
 		return strdup("");
-	return strdup(pw->pw_name);
+	while (fgetpwent_r(f, &pw, buf, sizeof(buf), &found) == 0 && found->pw_uid != sb.st_uid)
+		found = NULL;
+	fclose(f);
+	return strdup(found ? found->pw_name : "");
 }
 
 static enum berth_status live_status(const struct berth_state *st)

@@ -1,6 +1,6 @@
 /*
- * Network devices over rtnetlink (libmnl): bring loopback up in a new network namespace,
- * move linux.netDevices into the container's namespace, rename and bring them up.
+ * Network devices: bring loopback up in a new network namespace, move linux.netDevices into
+ * the container's namespace (through the berth-netdev helper), rename and bring them up.
  */
 #ifndef BERTH_NETLINK_H
 #define BERTH_NETLINK_H
@@ -12,7 +12,7 @@
 /* Validate linux.netDevices before any system change: names are valid interface names,
  * no two devices end up with one name, and the container gets a new network namespace. */
 int netlink_check_devices(const struct oci_config *cfg, struct berth_error **err);
-/* In the child, inside its new network namespace: three syscalls and one round trip. */
+/* In the child, inside its new network namespace: a socket and two ioctls. */
 int netlink_loopback_up(struct berth_error **err);
 /* In the parent, after the clone: move the configured devices into `pid`'s namespace,
  * renamed when `name` is set, with their permanent global addresses re-added (the kernel
