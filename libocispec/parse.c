@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
 
 #include "walker.h"
@@ -151,13 +152,15 @@ struct parser {
 	void *root;
 	struct frame *frames, inline_frames[INLINE_FRAMES];
 	size_t depth;
-	size_t nesting;		     /* objects and arrays open in the text */
-	size_t skipping;	     /* > 0: inside a value nobody stores, this deep */
-	struct oci_emitter *capture; /* an OCI_JSON value being kept as text */
-	char **capture_slot;	     /* where its text goes */
-	uintptr_t text, text_end;    /* the JSON text parsed */
-	const char *fatal;	     /* why the parse was cancelled */
-	char *error;		     /* the first error in table order met so far */
+	size_t nesting;		      /* objects and arrays open in the text */
+	size_t skipping;	      /* > 0: inside a value nobody stores, this deep */
+	yajl_gen capture;	      /* keeps OCI_JSON values as text; made for the first */
+	struct oci_text capture_text; /* what it printed of the value being kept */
+	char **capture_slot;	      /* where that text goes; NULL: no value is being kept */
+	size_t capture_depth;	      /* the value's objects and arrays still open */
+	uintptr_t text, text_end;     /* the JSON text parsed */
+	const char *fatal;	      /* why the parse was cancelled */
+	char *error;		      /* the first error in table order met so far */
 	size_t *rank, rank_len;
 };
 
@@ -545,51 +548,80 @@ enum event {
 	EV_CLOSE_ARRAY
 };
 
+/* The value being kept is complete (its text goes to its slot) or refused (dropped). The
+ * generator is reset for the next one. */
+static int end_capture(struct parser *p, bool keep)
+{
+	char **slot = p->capture_slot;
+
+	p->capture_slot = NULL;
+	p->capture_depth = 0;
+	yajl_gen_reset(p->capture, NULL);
+	if (!keep) {
+		free(p->capture_text.buf);
+		memset(&p->capture_text, 0, sizeof(p->capture_text));
+		return 1;
+	}
+	if ((*slot = oci_text_take(&p->capture_text, NULL)) == NULL)
+		return cancel(p, "out of memory");
+	return 1;
+}
+
 /* One event into the capture; the text is stored when its value is complete. */
 static int capture_event(struct parser *p, enum event ev, const char *s, size_t len, int b)
 {
-	struct oci_emitter *e = p->capture;
+	yajl_gen g = p->capture;
+	yajl_gen_status st = yajl_gen_status_ok;
 
 	switch (ev) {
 	case EV_NULL:
-		oci_emit_scalar(e, "null", 4);
+		st = yajl_gen_null(g);
 		break;
 	case EV_BOOL:
-		oci_emit_scalar(e, b ? "true" : "false", b ? 4 : 5);
+		st = yajl_gen_bool(g, b);
 		break;
 	case EV_NUMBER:
-		oci_emit_scalar(e, s, len);
+		st = yajl_gen_number(g, s, len);
 		break;
 	case EV_STRING:
 	case EV_KEY:
-		oci_emit_string(e, s, len);
+		st = yajl_gen_string(g, (const unsigned char *)s, len);
 		break;
 	case EV_OPEN_MAP:
 	case EV_OPEN_ARRAY:
-		oci_emit_open(e, ev == EV_OPEN_ARRAY);
+		/* oci_generate writes the value back with yajl_gen inside the objects and arrays
+		 * around it, as deep as here in the text (p->nesting counts this one): what
+		 * yajl_gen cannot nest that deep is an error, and the rest of the value is
+		 * skipped. */
+		if (p->nesting >= YAJL_MAX_DEPTH) {
+			p->skipping = p->capture_depth + 1;
+			end_capture(p, false);
+			return fail(p, NULL, "nested deeper than %d levels", YAJL_MAX_DEPTH - 1);
+		}
+		p->capture_depth++;
+		st = ev == EV_OPEN_MAP ? yajl_gen_map_open(g) : yajl_gen_array_open(g);
 		break;
 	case EV_CLOSE_MAP:
 	case EV_CLOSE_ARRAY:
-		oci_emit_close(e, ev == EV_CLOSE_ARRAY);
+		p->capture_depth--;
+		st = ev == EV_CLOSE_MAP ? yajl_gen_map_close(g) : yajl_gen_array_close(g);
 		break;
 	}
-	if (e->failed)
+	/* The events come from yajl's parser, in an order yajl_gen accepts; only the text's
+	 * buffer can fail. */
+	if (st != yajl_gen_status_ok || p->capture_text.failed)
 		return cancel(p, "out of memory");
-	if (e->depth > 0)
+	if (p->capture_depth > 0)
 		return 1;
-	if ((*p->capture_slot = oci_emit_finish(e, NULL)) == NULL)
-		return cancel(p, "out of memory");
-	free(e);
-	p->capture = NULL;
-	return 1;
+	return end_capture(p, true);
 }
 
 static int begin_capture(struct parser *p, const struct dest *d, enum event ev, const char *s,
 			 size_t len, int b)
 {
-	if ((p->capture = malloc(sizeof(*p->capture))) == NULL)
+	/* One generator for all the OCI_JSON values of a document, made when the first comes. */
+	if (p->capture == NULL && (p->capture = oci_text_gen(&p->capture_text, false)) == NULL)
 		return cancel(p, "out of memory");
-	oci_emit_init(p->capture, false);
 	p->capture_slot = d->slot;
 	mark_has(d);
 	return capture_event(p, ev, s, len, b);
@@ -607,7 +639,7 @@ static int on_value(struct parser *p, enum event ev, const char *s, size_t len, 
 		p->skipping += container;
 		return 1;
 	}
-	if (p->capture)
+	if (p->capture_slot)
 		return capture_event(p, ev, s, len, b);
 	if (begin_value(p, &d) < 0)
 		return cancel(p, "out of memory");
@@ -753,7 +785,7 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len)
 		return 0;
 	if (p->skipping)
 		return 1;
-	if (p->capture)
+	if (p->capture_slot)
 		return capture_event(p, EV_KEY, (const char *)key, len, 0);
 	fr = top(p);
 	switch (fr->kind) {
@@ -826,7 +858,7 @@ static int on_close(void *ctx, enum event ev)
 		p->skipping--;
 		return 1;
 	}
-	if (p->capture)
+	if (p->capture_slot)
 		return capture_event(p, ev, NULL, 0, 0);
 	fr = top(p);
 	switch (fr->kind) {
@@ -953,10 +985,9 @@ static void parser_release(struct parser *p)
 			m->keys[m->len] = NULL;
 		}
 	}
-	if (p->capture) {
-		free(oci_emit_finish(p->capture, NULL));
-		free(p->capture);
-	}
+	free(p->capture_text.buf);
+	if (p->capture)
+		yajl_gen_free(p->capture);
 	if (p->frames != p->inline_frames)
 		free(p->frames);
 	free(p->error);

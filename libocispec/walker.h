@@ -5,7 +5,7 @@
 #ifndef OCISPEC_WALKER_H
 #define OCISPEC_WALKER_H
 
-#include <yajl/yajl_parse.h>
+#include <yajl/yajl_gen.h>
 
 #include "ocispec.h"
 
@@ -14,34 +14,22 @@
 /* The size of one element of an array field. */
 size_t oci_elem_size(const struct oci_field *f);
 
-/* Deeper than any document the parser accepts (256) with room to spare. */
-#define OCI_EMIT_MAX_DEPTH 512
-
 /*
- * A JSON writer producing exactly yajl_gen's text (compact, or beautified with tabs), straight
- * into one growing buffer: no generator to allocate, no copy at the end. Misuse (a value where
- * a key belongs) is the caller's bug and is not checked; running out of memory or nesting
- * deeper than OCI_EMIT_MAX_DEPTH sets `failed`.
+ * JSON text that a yajl_gen prints into one growing buffer, which is then handed over as it
+ * is: no yajl_buf behind the generator and no copy of its text at the end.
  */
-struct oci_emitter {
+struct oci_text {
 	char *buf;
 	size_t len, cap;
-	bool pretty, failed;
-	unsigned depth;
-	unsigned char state[OCI_EMIT_MAX_DEPTH];
+	bool failed; /* out of memory: the text is incomplete */
 };
 
-void oci_emit_init(struct oci_emitter *e, bool pretty);
-void oci_emit_string(struct oci_emitter *e, const char *s, size_t len);
-/* A number, true, false or null, written as given. */
-void oci_emit_scalar(struct oci_emitter *e, const char *text, size_t len);
-void oci_emit_open(struct oci_emitter *e, bool array);
-void oci_emit_close(struct oci_emitter *e, bool array);
-/* The NUL-terminated text (the caller frees it) and its length; NULL if anything failed. */
-char *oci_emit_finish(struct oci_emitter *e, size_t *len);
+/* A yajl_gen printing into *t (zeroed by the caller), compact or beautified with tabs, '/'
+ * left unescaped. NULL when out of memory. */
+yajl_gen oci_text_gen(struct oci_text *t, bool pretty);
 
-/* yajl parser callbacks that replay every event into the struct oci_emitter passed as their
- * context: how an OCI_JSON value is kept as compact text and written back out. */
-extern const yajl_callbacks oci_replay_callbacks;
+/* The text printed so far, NUL-terminated, for the caller to free, and its length in *len
+ * (if not NULL); *t is empty again. NULL when nothing was printed or memory ran out. */
+char *oci_text_take(struct oci_text *t, size_t *len);
 
 #endif

@@ -268,44 +268,72 @@ static void test_file_source_names_the_path(void)
 	free(want);
 }
 
-/* An OCI_JSON value (the image config's history) is kept and written back however deep it
- * nests within the document's limit; one level more is refused like any other document. */
-static void test_deep_json_value(void)
+/* An image config whose `member` (JSON, with an opening quote of its own) holds `depth`
+ * nested arrays; malloc'ed. */
+static char *image_config_nesting(const char *member, size_t depth, const char *close)
 {
-	size_t depth, prefix, i;
-	char *doc = malloc(2 * 256 + 128), *json = NULL, *err = NULL;
-	void *obj = NULL;
+	static const char head[] = "{\"architecture\":\"amd64\",\"os\":\"linux\","
+				   "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},";
+	size_t n = strlen(head) + strlen(member), i;
+	char *doc = malloc(n + 2 * depth + strlen(close) + 1);
 
 	if (doc == NULL)
 		abort();
-	for (depth = 255; depth <= 256; depth++) {
-		prefix = (size_t)sprintf(doc, "{\"architecture\":\"amd64\",\"os\":\"linux\","
-					      "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},"
-					      "\"history\":");
-		for (i = 0; i < depth; i++) {
-			doc[prefix + i] = '[';
-			doc[prefix + depth + i] = ']';
-		}
-		strcpy(doc + prefix + 2 * depth, "}");
-		if (depth == 256) {
-			parse_fails(&oci_image_config_type, "config", doc,
-				    "config: invalid JSON: nested deeper than 256 levels");
-			break;
-		}
-		ok(oci_parse(&oci_image_config_type, doc, strlen(doc), "config", &obj, &err) == 0,
-		   "a JSON value nested 255 levels in the document is kept");
-		if (err)
-			diag("error: %s", err);
-		ok(obj && strlen(((struct oci_image_config *)obj)->history) == 2 * depth,
-		   "  as compact text");
-		ok(obj && oci_generate(&oci_image_config_type, obj, true, &json, NULL, &err) == 0,
-		   "  and written back");
-		free(json);
-		free(err);
-		err = NULL;
-		oci_free(&oci_image_config_type, obj);
+	strcpy(doc, head);
+	strcat(doc, member);
+	for (i = 0; i < depth; i++) {
+		doc[n + i] = '[';
+		doc[n + depth + i] = ']';
 	}
-	free(doc);
+	strcpy(doc + n + 2 * depth, close);
+	return doc;
+}
+
+/*
+ * An OCI_JSON value is kept as text through yajl_gen and written back by yajl_gen inside the
+ * objects that hold it, and yajl_gen nests at most 127 levels: such a value may reach 127
+ * levels in the document, counted from its top, and not one more, or the document would parse
+ * and then fail to generate.
+ */
+static void test_deep_json_value(void)
+{
+	static const struct {
+		const char *member, *close, *path;
+		size_t depth; /* arrays in the value that fill the document's 127 levels */
+	} cases[] = {
+		{ "\"history\":", "}", "history", 126 },
+		{ "\"config\":{\"ExposedPorts\":", "}}", "config.ExposedPorts", 125 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *doc = image_config_nesting(cases[i].member, cases[i].depth, cases[i].close);
+		char *err = NULL, *want;
+		struct oci_image_config *cfg;
+		void *obj = NULL, *again;
+
+		if (!ok(oci_parse(&oci_image_config_type, doc, strlen(doc), "config", &obj, &err) == 0,
+			"%s nested %zu arrays deep (127 levels in the document) is kept",
+			cases[i].path, cases[i].depth))
+			diag("error: %s", err ? err : "(none)");
+		if ((cfg = obj) != NULL) {
+			const char *text = i == 0 ? cfg->history : cfg->config->exposed_ports;
+			is_int((long long)strlen(text), (long long)(2 * cases[i].depth),
+			       "  as compact text");
+			again = round_trip(&oci_image_config_type, cfg, cases[i].path);
+			oci_free(&oci_image_config_type, again);
+		}
+		oci_free(&oci_image_config_type, cfg);
+		free(err);
+		free(doc);
+
+		doc = image_config_nesting(cases[i].member, cases[i].depth + 1, cases[i].close);
+		if (asprintf(&want, "config: %s: nested deeper than 127 levels", cases[i].path) < 0)
+			abort();
+		parse_fails(&oci_image_config_type, "config", doc, want);
+		free(want);
+		free(doc);
+	}
 }
 
 int main(void)
