@@ -83,6 +83,9 @@ int oci_parse(const struct oci_type *type, const char *json, size_t len, const c
 	      void **out, char **err);
 /* Same, reading the file at `path`; messages name `path`. */
 int oci_parse_file(const struct oci_type *type, const char *path, void **out, char **err);
+/* Read the whole file at `path` into *out (malloc'ed, *len bytes, NUL after them), sized
+ * from fstat for a regular file; on failure -1 and *err names `path`. */
+int oci_read_file(const char *path, char **out, size_t *len, char **err);
 /* Serialise; *json is NUL-terminated and malloc'ed. */
 int oci_generate(const struct oci_type *type, const void *obj, bool pretty, char **json,
 		 size_t *len, char **err);

@@ -1060,7 +1060,7 @@ int oci_parse(const struct oci_type *type, const char *json, size_t len, const c
  * steps and always once more past the data, as stdio reading does, made every parse copy and
  * fault in pages it never needed.
  */
-static int read_file(const char *path, char **out, size_t *out_len, char **err)
+int oci_read_file(const char *path, char **out, size_t *out_len, char **err)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -1104,6 +1104,7 @@ static int read_file(const char *path, char **out, size_t *out_len, char **err)
 			break;
 	}
 	close(fd);
+	buf[len] = '\0'; /* the loop above always leaves room for it */
 	*out = buf;
 	*out_len = len;
 	return 0;
@@ -1122,7 +1123,7 @@ int oci_parse_file(const struct oci_type *type, const char *path, void **out, ch
 	int r;
 
 	*out = NULL;
-	if (read_file(path, &buf, &len, err) < 0)
+	if (oci_read_file(path, &buf, &len, err) < 0)
 		return -1;
 	r = oci_parse(type, buf, len, path, out, err);
 	free(buf);

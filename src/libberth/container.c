@@ -113,40 +113,6 @@ static void container_free(struct berth_container *c)
 		close(c->console_socket_fd);
 }
 
-/* Read a whole regular file with one allocation of its exact size: on this path every heap
- * page touched costs a page fault, so no growing buffer. */
-static int read_config_file(const char *path, char **raw, size_t *raw_len, struct berth_error **err)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat sb;
-	size_t len = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return berth_fail_errno(err, errno, "open '%s'", path);
-	if (fstat(fd, &sb) < 0)
-		return berth_fail_errno(err, errno, "stat '%s'", path);
-	if (!S_ISREG(sb.st_mode))
-		return berth_fail(err, "'%s': expected a regular file", path);
-	*raw = malloc((size_t)sb.st_size + 1);
-	if (*raw == NULL)
-		return berth_fail(err, "out of memory");
-	while (len < (size_t)sb.st_size &&
-	       (n = read(fd, *raw + len, (size_t)sb.st_size - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			free(steal_pointer(raw));
-			return berth_fail_errno(err, e, "read '%s'", path);
-		}
-		len += (size_t)n;
-	}
-	(*raw)[len] = '\0';
-	*raw_len = len;
-	return 0;
-}
-
 /* Read <bundle>/config.json (kept in *raw to copy into the state dir) and resolve paths. */
 static int load_bundle(struct berth_container *c, const char *id, const struct berth_options *o,
 		       char **raw, size_t *raw_len, struct berth_error **err)
@@ -161,8 +127,8 @@ static int load_bundle(struct berth_container *c, const char *id, const struct b
 		return berth_fail_errno(err, errno, "bundle '%s'", o->bundle ? o->bundle : ".");
 	if (asprintf(&path, "%s/config.json", c->bundle) < 0)
 		return berth_fail(err, "out of memory");
-	if (read_config_file(path, raw, raw_len, err) < 0)
-		return -1;
+	if (oci_read_file(path, raw, raw_len, &msg) < 0)
+		return berth_fail_take(err, 0, msg);
 	if (oci_parse(&oci_config_type, *raw, *raw_len, "config.json", &cfg, &msg) < 0)
 		return berth_fail_take(err, 0, msg);
 	c->config = cfg;

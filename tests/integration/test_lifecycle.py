@@ -402,3 +402,13 @@ def test_exec_into_a_stopped_container_fails(berth, bundle, cid):
     berth.run("run", "--keep", "-b", b.path, cid)
     r = berth.run("exec", cid, "/bin/true", check=False)
     assert r.returncode == 1 and "stopped" in r.stderr
+
+
+def test_a_bundle_without_config_json_names_the_file(berth, bundle, cid):
+    b = bundle(["/bin/true"])
+    os.unlink(os.path.join(b.path, "config.json"))
+    r = berth.run("create", "-b", b.path, cid, check=False)
+    assert r.returncode == 1
+    assert f"{b.path}/config.json: No such file or directory" in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert not os.path.exists(os.path.join(berth.root, cid))
